@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef FOSR_RNG_H
+#define FOSR_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * PCG32 (XSH-RR, 64-bit state).  One generator per flow and per stage,
+ * seeded from a 64-bit value drawn by the stage before, so that every
+ * flow can be rebuilt on its own whatever the thread that handles it.
+ * Not thread-safe: each thread owns its generators.
+ */
+struct rng {
+	uint64_t state;
+	uint64_t inc;
+};
+
+/* Seeds from a 64-bit value (the rand_core seed_from_u64 expansion). */
+void rng_seed(struct rng *r, uint64_t seed);
+/* Seeds from an explicit state and stream. */
+void rng_init(struct rng *r, uint64_t state, uint64_t stream);
+uint32_t rng_u32(struct rng *r);
+/* Low word first, then high word. */
+uint64_t rng_u64(struct rng *r);
+/* Uniform double in [0, 1) with 53 random bits. */
+double rng_u01(struct rng *r);
+/* Uniform double in (0, 1). */
+double rng_open01(struct rng *r);
+/* Uniform integer in [0, n), unbiased; n > 0. */
+uint32_t rng_below(struct rng *r, uint32_t n);
+uint64_t rng_below64(struct rng *r, uint64_t n);
+/* Standard normal variate. */
+double rng_normal(struct rng *r);
+/* Exponential variate with mean 1. */
+double rng_exp(struct rng *r);
+/* Poisson variate with mean lambda >= 0. */
+uint64_t rng_poisson(struct rng *r, double lambda);
+/* Fills n bytes. */
+void rng_fill(struct rng *r, void *buf, size_t n);
+/* Jumps ahead by n steps (n calls of rng_u32). */
+void rng_advance(struct rng *r, uint64_t n);
+
+/* Mixes a 64-bit value into a well-spread one (splitmix64 finaliser). */
+uint64_t rng_mix64(uint64_t x);
+
+#endif
