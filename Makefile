@@ -10,6 +10,8 @@ BUILD ?= build
 TOP := $(CURDIR)
 CONFIGURE_FLAGS ?= --sysconfdir=/etc --localstatedir=/var --runstatedir=/run
 
+all:
+
 include config.mk
 
 config.mk: configure.ac config.mk.in
