@@ -45,10 +45,10 @@ PROFILE_FILES = $(sort $(wildcard profiles/default/*.json \
 	profiles/default/bn/* profiles/default/automata/*.json \
 	profiles/default/*.yaml))
 
-COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/embedded_profile.o
-DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
-FOSR_OBJ = $(FOSR_SRC:%.c=$(BUILD)/%.o)
-CTL_OBJ = $(CTL_SRC:%.c=$(BUILD)/%.o)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded_profile.o
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
+FOSR_OBJ = $(FOSR_SRC:%.c=$(BUILD)/obj/%.o)
+CTL_OBJ = $(CTL_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BPF_OBJ = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKEL = $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h)
@@ -66,7 +66,7 @@ all: $(PROGRAMS)
 
 # The BPF skeletons must exist before any user-space object that includes
 # them is compiled.
-$(BUILD)/%.o: %.c config.mk | $(BPF_SKEL)
+$(BUILD)/obj/%.o: %.c config.mk | $(BPF_SKEL)
 	@$(MKDIR_P) $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -74,7 +74,8 @@ $(BUILD)/embedded_profile.c: tools/embed-profile $(PROFILE_FILES)
 	@$(MKDIR_P) $(BUILD)
 	sh tools/embed-profile $(TOP)/profiles/default > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/embedded_profile.o: $(BUILD)/embedded_profile.c
+$(BUILD)/obj/embedded_profile.o: $(BUILD)/embedded_profile.c
+	@$(MKDIR_P) $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libfosr.a: $(COMMON_OBJ)
@@ -89,8 +90,8 @@ $(BUILD)/fosr: $(FOSR_OBJ) $(BUILD)/libfosr.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(FOSR_OBJ) $(BUILD)/libfosr.a \
 		$(COMMON_LIBS)
 
-$(BUILD)/fosrd: $(BUILD)/daemon/fosrd.o $(DAEMON_OBJ) $(BUILD)/libfosr.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/daemon/fosrd.o \
+$(BUILD)/fosrd: $(BUILD)/obj/daemon/fosrd.o $(DAEMON_OBJ) $(BUILD)/libfosr.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/daemon/fosrd.o \
 		$(DAEMON_OBJ) $(BUILD)/libfosr.a $(DAEMON_LIBS) $(COMMON_LIBS)
 
 $(BUILD)/fosrctl: $(CTL_OBJ) $(BUILD)/libfosr.a
