@@ -25,6 +25,12 @@ struct netconf;
  */
 struct profile_src {
 	const char *dir;         /* NULL for the embedded default */
+	/*
+	 * When not NULL, every file read through this source is recorded
+	 * here (name and SHA-256), so that profile_load can fingerprint
+	 * exactly what it used.
+	 */
+	struct profile_reads *reads;
 };
 
 /*
