@@ -41,8 +41,8 @@
 #include "tz.h"
 
 /* A batch closes at this many flows or windows, whichever comes first. */
-#define GEN_BATCH_FLOWS 2048
-#define GEN_BATCH_WINDOWS 720
+#define GEN_BATCH_FLOWS 512
+#define GEN_BATCH_WINDOWS 24
 /* A slot whose buffers grew past this is trimmed when it comes back. */
 #define GEN_SLOT_KEEP (1u << 20)
 
@@ -301,7 +301,7 @@ gen_emit(struct gen *g, struct gen_slot *s, uint32_t idx)
 		pc->flows++;
 		st->fallback_flows += s->flow.fallback != 0;
 		if (g->sink->flow != NULL &&
-		    (rc = g->sink->flow(g->sink->arg, &s->flow)) != 0)
+		    (rc = g->sink->flow(g->sink->arg, &s->flow, &s->fb)) != 0)
 			return rc;
 	}
 	f.ts_ns = fr->ts_ns;

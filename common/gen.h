@@ -34,8 +34,12 @@ struct gen_frame {
  */
 struct gen_sink {
 	int (*frame)(void *arg, const struct gen_frame *f);
-	/* Optional: a flow, when its first frame goes out. */
-	int (*flow)(void *arg, const struct flow *f);
+	/*
+	 * Optional: a flow with all its frames (in time order), when its
+	 * first frame goes out.
+	 */
+	int (*flow)(void *arg, const struct flow *f,
+	    const struct frame_buf *fb);
 	void *arg;
 	struct diag *sink_diag;
 };
