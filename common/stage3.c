@@ -247,15 +247,23 @@ s3_frame(struct s3_ctx *c, int dir, uint8_t proto, uint32_t l3len,
  * Writes the TLS record headers that fall in [off, off + n) of a random
  * payload of total bytes, cut into records of equal size (at most the
  * TLS 1.3 ciphertext limit), so that an HTTPS flow reads as application
- * data rather than noise.
+ * data rather than noise.  Each packet holds whole records, so a flow
+ * never leaves a dissector in the middle of one.
  */
 static void
 s3_tls_shape(uint32_t total, uint32_t off, uint8_t *dst, uint32_t n)
 {
 	uint32_t nrec, size, extra, k, r;
 
-	if (total < 6)
+	/*
+	 * Fewer than 6 bytes cannot be a record with data: a first byte that
+	 * is no record type keeps a dissector from waiting for the rest.
+	 */
+	if (total < 6) {
+		if (off == 0)
+			dst[0] &= 0x0f;
 		return;
+	}
 	nrec = (total + S3_TLS_REC_MAX - 1) / S3_TLS_REC_MAX;
 	size = total / nrec;
 	extra = total % nrec;
@@ -427,6 +435,8 @@ s3_tcp_plan(struct s3_ctx *c)
 	int last_data[2] = { -1, -1 };
 	bool any_fin[2] = { false, false };
 
+	for (i = 0; i < n; i++)
+		c->hs |= !!(s->pkts[i].tcp_flags & TCPF_SYN);
 	if (end != END_FIN && end != END_OPEN)
 		for (i = 0; i < n; i++)
 			if (s->pkts[i].tcp_flags & TCPF_RST) {
@@ -441,8 +451,6 @@ s3_tcp_plan(struct s3_ctx *c)
 			last_data[d] = (int)i;
 		if (p->tcp_flags & TCPF_FIN)
 			any_fin[d] = true;
-		if (p->tcp_flags & TCPF_SYN)
-			c->hs = true;
 	}
 	for (int d = 0; d < 2; d++) {
 		struct s3_side *x = &c->side[d];
