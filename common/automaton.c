@@ -987,26 +987,47 @@ out:
 	return rc;
 }
 
-/* The end class an emitting edge gives when it is the flow's last word. */
+/* The combinations c | e for c in mask: what an edge adds to its paths. */
 static uint8_t
-am_edge_class(const struct automaton_edge *e)
+am_combine(uint8_t mask, unsigned e)
 {
-	if (e->tcp_flags & TCPF_RST)
-		return AUTOMATON_END_RST;
-	if (e->tcp_flags & TCPF_FIN)
-		return AUTOMATON_END_FIN;
-	return AUTOMATON_END_OPEN;
+	uint8_t out = 0;
+
+	for (unsigned c = 0; c < 4; c++)
+		if (mask & (1u << c))
+			out |= (uint8_t)(1u << (c | e));
+	return out;
+}
+
+/* One node's combinations from its in-edges; true if they grew. */
+static bool
+am_ends_node(struct automaton *am, uint32_t n)
+{
+	struct automaton_node *nd = &am->nodes[n];
+	uint8_t m = nd->ends;
+
+	/* The walk stops at the root, whatever leads in. */
+	if (n == 0)
+		return false;
+	for (uint32_t j = 0; j < nd->in_n; j++) {
+		const struct automaton_in *in = &am->ins[nd->in_first + j];
+
+		m |= am_combine(am->nodes[in->origin].ends,
+		    AUTOMATON_COMBO(am->edges[in->edge].tcp_flags));
+	}
+	if (m == nd->ends)
+		return false;
+	nd->ends = m;
+	return true;
 }
 
 /*
- * Which end classes a walk ending at each node can give.  The class is
- * read from the last packet that is not a pure ACK (a FIN exchange ends
- * with one), so epsilon and pure-ACK edges pass their origin's classes on.
+ * Which FIN/RST combinations the paths from the root to each node carry.
  * Emitting edges raise f + b, so nodes are settled layer by layer, with a
- * fixed point inside a layer for the epsilon edges.
+ * fixed point inside a layer for the epsilon edges (which add nothing).
  */
 static int
-am_classes(struct automaton *am)
+am_ends(struct automaton *am)
 {
 	uint32_t *order, *first;
 	uint32_t layers = am->cap + 2;
@@ -1024,38 +1045,15 @@ am_classes(struct automaton *am)
 		first[l] += first[l - 1];
 	for (uint32_t n = 0; n < am->nnodes; n++)
 		order[first[am->nodes[n].f + am->nodes[n].b]++] = n;
-	am->nodes[0].last = AUTOMATON_END_OPEN;
+	am->nodes[0].ends = 1;
 	for (uint32_t l = 0, lo = 0; l + 1 < layers; l++) {
 		uint32_t hi = first[l];
 		bool changed = true;
 
 		while (changed) {
 			changed = false;
-			for (uint32_t k = lo; k < hi; k++) {
-				struct automaton_node *nd = &am->nodes[order[k]];
-				uint8_t m = 0;
-
-				/* The walk stops at the root, whatever leads in. */
-				if (order[k] == 0)
-					continue;
-
-				for (uint32_t j = 0; j < nd->in_n; j++) {
-					const struct automaton_in *in =
-					    &am->ins[nd->in_first + j];
-					const struct automaton_edge *e =
-					    &am->edges[in->edge];
-
-					if (e->eps || (e->tcp_flags == TCPF_ACK &&
-					    e->pl == AUTOMATON_PL_NONE))
-						m |= am->nodes[in->origin].last;
-					else
-						m |= am_edge_class(e);
-				}
-				if ((m | nd->last) != nd->last) {
-					nd->last |= m;
-					changed = true;
-				}
-			}
+			for (uint32_t k = lo; k < hi; k++)
+				changed |= am_ends_node(am, order[k]);
 		}
 		lo = hi;
 	}
@@ -1068,7 +1066,7 @@ am_classes(struct automaton *am)
 static int
 am_points(struct automaton *am, const struct am_build *bd)
 {
-	static const uint8_t cls[4] = { 0, AUTOMATON_END_FIN,
+	static const uint8_t cls[4] = { AUTOMATON_END_ANY, AUTOMATON_END_FIN,
 		AUTOMATON_END_RST, AUTOMATON_END_OPEN };
 
 	for (int c = 0; c < 4; c++) {
@@ -1089,7 +1087,7 @@ am_points(struct automaton *am, const struct am_build *bd)
 				    am_key(am->accepting, f, b));
 
 				if (id == UINT32_MAX || id == 0 ||
-				    (c > 0 && !(am->nodes[id].last & cls[c])))
+				    !(am->nodes[id].ends & cls[c]))
 					continue;
 				pt->node[n] = id;
 				pt->b[n++] = (uint16_t)b;
@@ -1137,7 +1135,7 @@ am_graph(struct am_parse *ps)
 
 	if ((rc = am_expand(ps, &bd, out_first, out_edge)) != 0 ||
 	    (rc = am_index_ins(am, &bd)) != 0 ||
-	    (rc = am_classes(am)) != 0 ||
+	    (rc = am_ends(am)) != 0 ||
 	    (rc = am_points(am, &bd)) != 0)
 		goto out;
 	if (am->points[0].n == 0)

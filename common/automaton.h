@@ -34,10 +34,18 @@
 /* Largest graph built; beyond it the file is refused for this cap. */
 #define AUTOMATON_NODES_MAX (4u << 20)
 
-/* How a walk's last packet ends a TCP flow (bit masks). */
-#define AUTOMATON_END_FIN 0x1   /* FIN and no RST */
-#define AUTOMATON_END_RST 0x2
-#define AUTOMATON_END_OPEN 0x4  /* neither */
+/*
+ * What a TCP flow's packets hold, as a combination c: bit 0 "some packet
+ * has FIN", bit 1 "some packet has RST".  A set of combinations is a
+ * 4-bit mask with bit c for combination c; the end flags S1 asks for are
+ * these sets.
+ */
+#define AUTOMATON_COMBO(flags) \
+	((((flags) & TCPF_FIN) ? 1u : 0u) | (((flags) & TCPF_RST) ? 2u : 0u))
+#define AUTOMATON_END_OPEN 0x1  /* neither FIN nor RST */
+#define AUTOMATON_END_FIN 0x2   /* FIN and no RST */
+#define AUTOMATON_END_RST 0xc   /* RST, with or without FIN */
+#define AUTOMATON_END_ANY 0xf
 
 enum automaton_payload {
 	AUTOMATON_PL_NONE = 0,
@@ -79,7 +87,7 @@ struct automaton_node {
 	uint16_t b;
 	uint32_t in_first;       /* into ins */
 	uint32_t in_n;
-	uint8_t last;            /* AUTOMATON_END_* a walk from here can give */
+	uint8_t ends;            /* combinations the paths from the root have */
 	struct dist *pick;       /* by count; NULL when in_n < 2 */
 };
 

@@ -188,7 +188,7 @@ static int
 s2_end(const struct automaton *am, const struct flow *fl, struct rng *r,
     struct s2_scratch *s, uint32_t *node, uint8_t *cls)
 {
-	static const uint8_t mask[4] = { 0, AUTOMATON_END_FIN,
+	static const uint8_t mask[4] = { AUTOMATON_END_ANY, AUTOMATON_END_FIN,
 		AUTOMATON_END_RST, AUTOMATON_END_OPEN };
 	int64_t fq = fl->fwd_pkts < S2_REQ_MAX ? fl->fwd_pkts : S2_REQ_MAX;
 	int64_t bq = fl->bwd_pkts < S2_REQ_MAX ? fl->bwd_pkts : S2_REQ_MAX;
@@ -203,7 +203,7 @@ s2_end(const struct automaton *am, const struct flow *fl, struct rng *r,
 		s->cap = need;
 	}
 	t = s->ties;
-	*cls = 0;
+	*cls = AUTOMATON_END_ANY;
 	d0 = s2_nearest(&am->points[0], am->cap, fq, bq, t, &n0);
 	c = am->l4 == L4_TCP ? s2_end_class(fl->end) : 0;
 	if (c != 0 && am->points[c].n > 0) {
@@ -222,26 +222,32 @@ s2_end(const struct automaton *am, const struct flow *fl, struct rng *r,
 	return 0;
 }
 
-static bool
-s2_pure_ack(const struct automaton_edge *e)
+/* The combinations a path to an edge's origin may have: c | e in req. */
+static uint8_t
+s2_need(uint8_t req, unsigned e)
 {
-	return e->tcp_flags == TCPF_ACK && e->pl == AUTOMATON_PL_NONE;
+	uint8_t out = 0;
+
+	for (unsigned c = 0; c < 4; c++)
+		if (req & (1u << (c | e)))
+			out |= (uint8_t)(1u << c);
+	return out;
 }
 
 /*
  * One in-edge of nd.  Unconstrained: by count, through the node's alias
- * table.  While the walk must still produce end class cls (only over the
- * flow's trailing pure ACKs and epsilon edges): by count among the
- * in-edges that keep that possible, with a linear scan.
+ * table.  While the flow must still get end flags *req: by count among
+ * the in-edges whose origin can still give them, with a linear scan; *req
+ * then becomes what the rest of the path (back to the root) must give.
  */
 static const struct automaton_in *
 s2_in_pick(const struct automaton *am, const struct automaton_node *nd,
-    uint8_t cls, struct rng *r)
+    uint8_t *req, struct rng *r)
 {
 	const struct automaton_in *in = &am->ins[nd->in_first];
 	uint64_t tot = 0, x = 0;
 
-	if (cls == 0) {
+	if (*req == AUTOMATON_END_ANY) {
 		if (nd->pick == NULL)
 			return in;
 		return &in[dist_sample(nd->pick, r)];
@@ -249,28 +255,26 @@ s2_in_pick(const struct automaton *am, const struct automaton_node *nd,
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t k = 0; k < nd->in_n; k++) {
 			const struct automaton_edge *e = &am->edges[in[k].edge];
-			bool ok;
+			uint8_t need = s2_need(*req,
+			    AUTOMATON_COMBO(e->tcp_flags));
 
-			if (e->eps || s2_pure_ack(e))
-				ok = am->nodes[in[k].origin].last & cls;
-			else
-				ok = (e->tcp_flags & TCPF_RST ?
-				    AUTOMATON_END_RST : e->tcp_flags & TCPF_FIN ?
-				    AUTOMATON_END_FIN : AUTOMATON_END_OPEN) == cls;
-			if (!ok)
+			if (!(am->nodes[in[k].origin].ends & need))
 				continue;
-			if (pass == 0)
+			if (pass == 0) {
 				tot += e->count;
-			else if (x < e->count)
+			} else if (x < e->count) {
+				*req = need;
 				return &in[k];
-			else
+			} else {
 				x -= e->count;
+			}
 		}
 		if (tot == 0)
 			break;
 		x = rng_below64(r, tot);
 	}
-	/* Not reached: the classes were computed from these very edges. */
+	/* Not reached: the node's combinations came from these edges. */
+	*req = AUTOMATON_END_ANY;
 	return in;
 }
 
@@ -365,7 +369,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct rng *r,
 		return rc;
 	while (cur != 0) {
 		const struct automaton_in *in =
-		    s2_in_pick(am, &am->nodes[cur], cls, r);
+		    s2_in_pick(am, &am->nodes[cur], &cls, r);
 		const struct automaton_edge *e = &am->edges[in->edge];
 		struct pkt *p;
 
@@ -374,8 +378,6 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct rng *r,
 		cur = in->origin;
 		if (e->eps)
 			continue;
-		if (!s2_pure_ack(e))
-			cls = 0;
 		p = &out->pkts[out->n++];
 		s2_payload(am, e, r, p);
 		p->dir = e->dir;

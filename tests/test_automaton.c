@@ -110,8 +110,8 @@ test_tcp(void)
 		CHECK_EQ_U(am->points[0].n, 1);
 		id = automaton_point(am, 7, 5);
 		CHECK(id != UINT32_MAX);
-		/* DISCONNECT carries the FIN; the trailing ACKs do not count. */
-		CHECK_EQ_U(am->nodes[id].last, AUTOMATON_END_FIN);
+		/* DISCONNECT and its answer carry FINs; nothing has RST. */
+		CHECK_EQ_U(am->nodes[id].ends, AUTOMATON_END_FIN);
 		CHECK_EQ_U(am->edges[0].tcp_flags, TCPF_SYN);
 		CHECK_EQ_U(am->edges[1].tcp_flags, TCPF_SYN | TCPF_ACK);
 		CHECK_EQ_U(am->edges[2].tcp_flags,
