@@ -21,8 +21,7 @@ struct automata;
 struct automaton;
 struct s2_scratch;
 
-/* Loads every JSON file of the profile's automata folder; one bad file
- * fails the load. */
+/* Loads every automata/NAME.json of the profile; a bad file fails. */
 int automata_load(struct automata **out, const struct profile_src *src,
     struct diag *d);
 void automata_free(struct automata *a);
