@@ -592,7 +592,8 @@ nc_parse_type(struct nc_ctx *c, const yaml_node_t *host, const char *path,
 	if (strcmp(s, "server") == 0)
 		h->is_server = true;
 	else if (strcmp(s, "user") != 0)
-		return nc_err(c, n, sub, "unknown type: %s (user or server)", s);
+		return nc_err(c, n, sub, "unknown type: %s (user or server)",
+		    s);
 	return 0;
 }
 
@@ -762,8 +763,8 @@ nc_resolve_clients(struct nc_ctx *c)
 	}
 	for (int p = L7_NONE + 1; p < L7_COUNT; p++)
 		if ((nc->services & ~used) & (1U << p))
-			return diag_set(c->d, "%s:%zu: %s: %s is offered but no "
-			    "host is a client of it", c->fname,
+			return diag_set(c->d, "%s:%zu: %s: %s is offered but "
+			    "no host is a client of it", c->fname,
 			    c->offer_line[p], c->offer_path[p], l7_key(p));
 	return 0;
 }

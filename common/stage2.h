@@ -19,7 +19,7 @@
 struct automata;
 struct s2_scratch;
 
-/* Loads every automata/*.json of the profile; a bad file is an error. */
+/* Loads every automata/NAME.json of the profile; a bad file fails. */
 int automata_load(struct automata **out, const struct profile_src *src,
     struct diag *d);
 void automata_free(struct automata *a);
