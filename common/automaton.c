@@ -968,17 +968,21 @@ am_index_ins(struct automaton *am, const struct am_build *bd)
 		goto out;
 	for (uint32_t n = 1; n < am->nnodes; n++) {
 		struct automaton_node *nd = &am->nodes[n];
+		struct automaton_in *in = &am->ins[nd->in_first];
+		struct dist dt;
 
-		if (nd->in_n < 2)
-			continue;
 		for (uint32_t k = 0; k < nd->in_n; k++)
-			w[k] = am->edges[am->ins[nd->in_first + k].edge].count;
-		if ((nd->pick = malloc(sizeof(*nd->pick))) == NULL ||
-		    dist_init(nd->pick, w, nd->in_n) != 0) {
-			free(nd->pick);
-			nd->pick = NULL;
+			w[k] = am->edges[in[k].edge].count;
+		if (nd->in_n > 0 && dist_init(&dt, w, nd->in_n) != 0)
 			goto out;
+		for (uint32_t k = 0; k < nd->in_n; k++) {
+			double t = ldexp(dt.prob[k], 32);
+
+			in[k].thr = t >= 4294967295.0 ? UINT32_MAX : (uint32_t)t;
+			in[k].alias = dt.alias[k];
 		}
+		if (nd->in_n > 0)
+			dist_free(&dt);
 	}
 	rc = 0;
 out:
@@ -1199,11 +1203,6 @@ automaton_free(struct automaton *am)
 		free(am->points[c].col);
 		free(am->points[c].node);
 		free(am->points[c].b);
-	}
-	for (uint32_t n = 0; am->nodes != NULL && n < am->nnodes; n++) {
-		if (am->nodes[n].pick != NULL)
-			dist_free(am->nodes[n].pick);
-		free(am->nodes[n].pick);
 	}
 	for (uint32_t i = 0; am->edges != NULL && i < am->nedges; i++) {
 		if (am->edges[i].weights != NULL)

@@ -75,10 +75,17 @@ struct automaton_edge {
 	double size_mean;        /* payload bytes */
 };
 
-/* An edge into a node: which automaton edge, from which node. */
+/*
+ * An edge into a node: which automaton edge, from which node.  The
+ * in-edges of a node also hold its alias table over their counts (slot k
+ * is taken if the draw is below thr, else slot alias), so one choice
+ * touches one run of memory.
+ */
 struct automaton_in {
 	uint32_t origin;
 	uint32_t edge;
+	uint32_t thr;            /* acceptance threshold, scaled to 2^32 */
+	uint32_t alias;          /* slot within the node's in-edges */
 };
 
 struct automaton_node {
@@ -88,7 +95,6 @@ struct automaton_node {
 	uint32_t in_first;       /* into ins */
 	uint32_t in_n;
 	uint8_t ends;            /* combinations the paths from the root have */
-	struct dist *pick;       /* by count; NULL when in_n < 2 */
 };
 
 /*

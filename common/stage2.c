@@ -248,9 +248,13 @@ s2_in_pick(const struct automaton *am, const struct automaton_node *nd,
 	uint64_t tot = 0, x = 0;
 
 	if (*req == AUTOMATON_END_ANY) {
-		if (nd->pick == NULL)
+		uint32_t k;
+
+		if (nd->in_n < 2)
 			return in;
-		return &in[dist_sample(nd->pick, r)];
+		x = rng_u64(r);
+		k = (uint32_t)(((x >> 32) * nd->in_n) >> 32);
+		return (uint32_t)x < in[k].thr ? &in[k] : &in[in[k].alias];
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t k = 0; k < nd->in_n; k++) {
