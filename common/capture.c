@@ -678,6 +678,10 @@ transport(const uint8_t *data, uint32_t caplen, struct capture_ip *ip,
 	}
 	ip->payload_off = off + hl;
 	ip->payload_len = wire > hl ? wire - hl : 0;
+	/* A first fragment: the UDP length covers the whole datagram. */
+	if (ip->frag && ip->proto == 17 && off + 6 <= caplen &&
+	    be16(data + off + 4) >= 8)
+		ip->payload_len = be16(data + off + 4) - 8u;
 	if (ip->payload_off < caplen) {
 		ip->payload_cap = caplen - ip->payload_off;
 		if (ip->payload_cap > ip->payload_len)
@@ -714,6 +718,7 @@ dissect_ip4(const uint8_t *data, uint32_t caplen, uint32_t len,
 	ip->proto = h[9];
 	memcpy(ip->src, h + 12, 4);
 	memcpy(ip->dst, h + 16, 4);
+	ip->ip_id = be16(h + 4);
 	fo = be16(h + 6);
 	ip->frag = (fo & 0x3fff) != 0;
 	ip->frag_first = (fo & 0x1fff) == 0;
@@ -755,6 +760,8 @@ dissect_ip6(const uint8_t *data, uint32_t caplen, uint32_t len,
 		if (nh == 44) {
 			ip->frag = true;
 			ip->frag_first = (be16(data + pos + 2) & 0xfff8) == 0;
+			ip->ip_id = (uint32_t)be16(data + pos + 4) << 16 |
+			    be16(data + pos + 6);
 			el = 8;
 		} else if (nh == 51) {
 			el = ((uint32_t)data[pos + 1] + 2) * 4;
@@ -775,6 +782,16 @@ static enum capture_dec
 by_ethertype(const uint8_t *data, uint32_t caplen, uint32_t len,
     uint32_t off, uint16_t et, struct capture_ip *ip)
 {
+	uint16_t ppp;
+
+	/* PPPoE session: 6-byte header, then the PPP protocol number. */
+	if (et == 0x8864) {
+		if (off + 8 > caplen)
+			return CAPTURE_DEC_SHORT;
+		ppp = be16(data + off + 6);
+		off += 8;
+		et = ppp == 0x0021 ? 0x0800 : ppp == 0x0057 ? 0x86dd : 0;
+	}
 	if (et == 0x0800)
 		return dissect_ip4(data, caplen, len, off, ip);
 	if (et == 0x86dd)
@@ -804,6 +821,9 @@ by_af(const uint8_t *data, uint32_t caplen, uint32_t len, uint32_t af,
 		return dissect_ip4(data, caplen, len, 4, ip);
 	if (af == 24 || af == 28 || af == 30 || af == 10)
 		return dissect_ip6(data, caplen, len, 4, ip);
+	/* Some systems store an Ethernet type in the low half instead. */
+	if ((af & 0xffff) == 0x0800 || (af & 0xffff) == 0x86dd)
+		return by_ethertype(data, caplen, len, 4, af & 0xffff, ip);
 	return CAPTURE_DEC_NONIP;
 }
 

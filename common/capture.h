@@ -106,6 +106,7 @@ struct capture_ip {
 	uint32_t l3_hlen;        /* IPv4 header length */
 	bool frag;               /* a fragment */
 	bool frag_first;         /* the fragment at offset 0 */
+	uint32_t ip_id;          /* IPv4 id or IPv6 fragment id */
 	bool l4_ok;              /* transport header captured: ports (and
 				    TCP flags) are valid */
 	bool cut;                /* the frame was cut by the snapshot
@@ -113,7 +114,9 @@ struct capture_ip {
 	uint16_t sport;
 	uint16_t dport;
 	uint32_t l4_len;         /* transport bytes on the wire */
-	uint32_t payload_len;    /* transport payload on the wire */
+	uint32_t payload_len;    /* transport payload on the wire (of the
+				    whole datagram for a first UDP
+				    fragment) */
 	uint32_t payload_off;    /* in the frame */
 	uint32_t payload_cap;    /* payload bytes captured */
 };

@@ -226,14 +226,15 @@ pend_push(struct flowtab *t, const struct flowrec *r)
 	return 0;
 }
 
-/* Emits every waiting record that started before the watermark. */
+/* Emits every waiting record that started before the watermark (all of
+   them when all is set). */
 static int
-pend_drain(struct flowtab *t, uint64_t watermark)
+pend_drain(struct flowtab *t, uint64_t watermark, bool all)
 {
 	struct flowrec r;
 	int rc;
 
-	while (t->npend > 0 && t->pend[0].start_ns < watermark) {
+	while (t->npend > 0 && (all || t->pend[0].start_ns < watermark)) {
 		r = t->pend[0];
 		t->pend[0] = t->pend[--t->npend];
 		pend_down(t, 0);
@@ -560,7 +561,7 @@ flowtab_add(struct flowtab *t, uint64_t ts, const struct capture_ip *ip,
 	list_add(f->closed ? &t->closed : &t->open, f);
 	if (ip->proto == 6)
 		update_tcp(t, f, dir, ip->tcp_flags);
-	return pend_drain(t, watermark(t));
+	return pend_drain(t, watermark(t), false);
 }
 
 int
@@ -577,7 +578,7 @@ flowtab_finish(struct flowtab *t, enum flowrec_end why)
 			return rc;
 	if (t->err)
 		return t->err;
-	return pend_drain(t, UINT64_MAX);
+	return pend_drain(t, UINT64_MAX, true);
 }
 
 struct flowtab *

@@ -23,6 +23,22 @@
 
 #define P2F_IDLE_DEFAULT   "600s"
 #define P2F_ACTIVE_DEFAULT "3600s"
+#define P2F_FRAG_SLOTS     4096
+#define P2F_FRAG_NS        (30ull * 1000000000u)
+
+/*
+ * First fragments seen lately, to count a datagram once when its first
+ * fragment is repeated (retransmitted or overlapping).  Direct-mapped: a
+ * collision only forgets an older datagram.
+ */
+struct p2f_frag {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint32_t id;
+	uint8_t proto;
+	uint8_t used;
+	uint64_t ts_ns;
+};
 
 struct p2f_counts {
 	uint64_t pkts;
@@ -30,6 +46,7 @@ struct p2f_counts {
 	uint64_t nonip;
 	uint64_t snapcut;        /* frames cut by the snapshot length */
 	uint64_t frags;          /* non-first fragments, not in flows */
+	uint64_t frag_dups;      /* repeated first fragments */
 	uint64_t short_hdr;      /* cut before the headers needed */
 	uint64_t bad;            /* malformed IP headers */
 	uint64_t linktype;       /* unsupported link type */
@@ -85,9 +102,33 @@ p2f_emit(void *arg, const struct flowrec *r)
 	return flowrec_writer_add(o->w, r, &o->d);
 }
 
+static bool
+p2f_frag_dup(struct p2f_frag *tab, const struct capture_ip *ip,
+    uint64_t ts)
+{
+	struct p2f_frag *e;
+	uint32_t h = ip->ip_id * 2654435761u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ip->src[i] ^ (uint32_t)ip->dst[i] << 8) * 16777619u;
+	e = &tab[(h ^ ip->proto) % P2F_FRAG_SLOTS];
+	if (e->used && e->id == ip->ip_id && e->proto == ip->proto &&
+	    memcmp(e->src, ip->src, 16) == 0 &&
+	    memcmp(e->dst, ip->dst, 16) == 0 &&
+	    (ts >= e->ts_ns ? ts - e->ts_ns : e->ts_ns - ts) < P2F_FRAG_NS)
+		return true;
+	memcpy(e->src, ip->src, 16);
+	memcpy(e->dst, ip->dst, 16);
+	e->id = ip->ip_id;
+	e->proto = ip->proto;
+	e->used = 1;
+	e->ts_ns = ts;
+	return false;
+}
+
 static int
-p2f_packet(struct flowtab *t, const struct capture_rec *r,
-    struct p2f_counts *n)
+p2f_packet(struct flowtab *t, struct p2f_frag *frags,
+    const struct capture_rec *r, struct p2f_counts *n)
 {
 	struct capture_ip ip;
 
@@ -116,6 +157,10 @@ p2f_packet(struct flowtab *t, const struct capture_rec *r,
 		n->frags++;
 		return 0;
 	}
+	if (ip.frag && p2f_frag_dup(frags, &ip, r->ts_ns)) {
+		n->frag_dups++;
+		return 0;
+	}
 	if ((ip.proto == 6 || ip.proto == 17) && !ip.l4_ok) {
 		n->short_hdr++;
 		return 0;
@@ -130,10 +175,11 @@ p2f_summary(const char *in, const struct p2f_counts *n,
 	fprintf(stderr, "fosr: pcap2flow: %s: %" PRIu64 " packets, %" PRIu64
 	    " IP, %" PRIu64 " flows (at most %" PRIu64 " live); skipped: %"
 	    PRIu64 " non-IP, %" PRIu64 " non-first fragments, %" PRIu64
+	    " repeated first fragments, %" PRIu64
 	    " too short, %" PRIu64 " malformed, %" PRIu64
 	    " unsupported link type; %" PRIu64 " cut by the snapshot length"
 	    ", %" PRIu64 " bad timestamps\n", in, n->pkts, n->ip, st->flows,
-	    st->live_max, n->nonip, n->frags, n->short_hdr, n->bad,
+	    st->live_max, n->nonip, n->frags, n->frag_dups, n->short_hdr, n->bad,
 	    n->linktype, n->snapcut, n->bad_ts);
 }
 
@@ -221,6 +267,7 @@ cmd_pcap2flow(int argc, char **argv)
 	struct flowtab_stats st;
 	struct capture *c = NULL;
 	struct flowtab *t = NULL;
+	struct p2f_frag *frags = NULL;
 	struct capture_rec r;
 	struct p2f_out o = { 0 };
 	struct p2f_args a;
@@ -238,10 +285,11 @@ cmd_pcap2flow(int argc, char **argv)
 		fprintf(stderr, "fosr: pcap2flow: %s\n", d.msg);
 		goto out;
 	}
-	if ((t = flowtab_new(&a.conf, p2f_emit, &o)) == NULL)
+	if ((t = flowtab_new(&a.conf, p2f_emit, &o)) == NULL ||
+	    (frags = calloc(P2F_FRAG_SLOTS, sizeof(*frags))) == NULL)
 		goto nomem;
 	do {
-		if (r.is_pkt && p2f_packet(t, &r, &n) < 0)
+		if (r.is_pkt && p2f_packet(t, frags, &r, &n) < 0)
 			break;
 	} while ((rc = capture_next(c, &r, &d)) == 1);
 	if (flowtab_finish(t, rc < 0 ? FLOWREC_END_ERROR :
@@ -271,6 +319,7 @@ nomem:
 	fprintf(stderr, "fosr: pcap2flow: %s\n", strerror(ENOMEM));
 out:
 	flowrec_writer_abort(o.w);
+	free(frags);
 	flowtab_free(t);
 	capture_close(c);
 	return ret;
