@@ -370,9 +370,54 @@ test_dissect(void)
 	}
 }
 
-int
-main(void)
+/*
+ * Helper for t_untaint.sh: writes a copy of a capture with the reserved
+ * bit set on every IPv4 packet and the header checksum recomputed, the
+ * way fosr taints what it generates.
+ */
+static int
+taint_file(const char *in, const char *out)
 {
+	struct capture *c;
+	struct capture_rec r;
+	struct capture_ip ip;
+	struct diag d;
+	uint8_t *u;
+	uint32_t at;
+	uint16_t s;
+	long n = 0;
+	FILE *f;
+	int rc;
+
+	if (capture_open(&c, in, &d) < 0 || (f = fopen(out, "w")) == NULL) {
+		fprintf(stderr, "taint: %s\n", d.msg);
+		return 1;
+	}
+	while ((rc = capture_next(c, &r, &d)) == 1) {
+		u = (uint8_t *)r.raw;
+		if (r.is_pkt && capture_dissect(r.data, r.caplen, r.len,
+		    r.linktype, &ip) == CAPTURE_DEC_IP && ip.family == 4) {
+			at = (uint32_t)(r.data - r.raw) + ip.l3_off;
+			u[at + 6] |= 0x80;
+			u[at + 10] = u[at + 11] = 0;
+			s = capture_ip4_csum(u + at, ip.l3_hlen);
+			u[at + 10] = s >> 8;
+			u[at + 11] = s & 0xff;
+			n++;
+		}
+		fwrite(r.raw, 1, r.rawlen, f);
+	}
+	capture_close(c);
+	fclose(f);
+	printf("%ld\n", n);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "--taint") == 0)
+		return taint_file(argv[2], argv[3]);
 	snprintf(corpus, sizeof(corpus), "%s/corpus", tap_shared());
 	test_corpus_vs_libpcap();
 	test_corpus_facts();
