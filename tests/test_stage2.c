@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "automaton.h"
 #include "stage2.h"
@@ -433,6 +434,7 @@ test_set(const char *dir)
 	struct profile_src src = { .dir = dir };
 	struct automata *a = NULL;
 	struct diag d = { { 0 } };
+	FILE *f;
 	int rc;
 
 	rc = automata_load(&a, &src, &d);
@@ -449,7 +451,6 @@ test_set(const char *dir)
 	mkdir("p/automata", 0755);
 	for (int i = 0; i < 2; i++) {
 		char path[64];
-		FILE *f;
 
 		snprintf(path, sizeof(path), "p/automata/%c.json", 'a' + i);
 		if ((f = fopen(path, "w")) == NULL)
@@ -468,6 +469,20 @@ test_set(const char *dir)
 	CHECK_STR(d.msg, "automata/b.json: UDP/ntp is already defined by "
 	    "automata/a.json");
 	CHECK_EQ_I(automata_load_cap(&a, &src, 5000, &d), -EINVAL);
+
+	/* One broken file fails the set, and the message names it. */
+	if ((f = fopen("p/automata/b.json", "w")) != NULL) {
+		fputs("{\"protocol\": \"UDP\", \"l7protocol\": \"dns\", "
+		    "\"edges\": []}", f);
+		fclose(f);
+	}
+	CHECK_EQ_I(automata_load(&a, &src, &d), -EINVAL);
+	CHECK(a == NULL);
+	CHECK_STR(d.msg, "automata/b.json: missing key \"initial_state\"");
+	unlink("p/automata/b.json");
+	CHECK_EQ_I(automata_load(&a, &src, &d), 0);
+	CHECK_EQ_U(automata_count(a), 1);
+	automata_free(a);
 }
 
 int
