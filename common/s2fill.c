@@ -322,11 +322,11 @@ s2fill_digits(uint32_t n)
  * The head of an HTTP message whose body is the rest of total bytes:
  * a request with a small padding header when it fits in one segment,
  * else a POST; a response with Content-Length.  Returns the head's
- * length; *body gets the body's (total grows if the head needs it).
+ * length (*total grows if the head needs it).
  */
 static uint32_t
 s2fill_http_head(struct s2fill_w *w, char *head, size_t cap, uint8_t dir,
-    uint32_t *total, uint32_t *body)
+    uint32_t *total)
 {
 	uint32_t ip = w->f->server_ip, h, pad, n;
 	char host[24];
@@ -342,7 +342,6 @@ s2fill_http_head(struct s2fill_w *w, char *head, size_t cap, uint8_t dir,
 		s2fill_filler((uint8_t *)head + h, pad, 0);
 		memcpy(head + h + pad, "\r\n\r\n", 4);
 		*total = h + pad + 4;
-		*body = 0;
 		return *total;
 	}
 	if (dir == DIR_FWD)
@@ -360,7 +359,6 @@ s2fill_http_head(struct s2fill_w *w, char *head, size_t cap, uint8_t dir,
 	}
 	h += (uint32_t)snprintf(head + h, cap - h, "%u\r\n\r\n", n);
 	*total = h + n;
-	*body = n;
 	return h;
 }
 
@@ -375,7 +373,7 @@ s2fill_http(struct s2fill_w *w, struct pkt_seq *seq)
 	char head[1600];
 
 	for (uint32_t i = 0; i < seq->n;) {
-		uint32_t j = i, total = 0, body, hl, done = 0, want;
+		uint32_t j = i, total = 0, hl, done = 0, want;
 		uint8_t dir = seq->pkts[i].dir;
 
 		if (seq->pkts[i].len == 0) {
@@ -386,7 +384,7 @@ s2fill_http(struct s2fill_w *w, struct pkt_seq *seq)
 		    seq->pkts[j].len > 0; j++)
 			total += seq->pkts[j].len;
 		want = total;
-		hl = s2fill_http_head(w, head, sizeof(head), dir, &total, &body);
+		hl = s2fill_http_head(w, head, sizeof(head), dir, &total);
 		for (uint32_t k = i; k < j; k++) {
 			struct pkt *p = &seq->pkts[k];
 			uint32_t len = p->len;

@@ -279,7 +279,8 @@ test_payloads(void)
 			}
 			bad += !found;
 			total++;
-			if (p->kind != PAYLOAD_BYTES || in_arena(am, p->payload))
+			if (p->kind != PAYLOAD_BYTES ||
+			    in_arena(am, p->payload))
 				continue;
 			/* Drawn: an NTP v4 packet of the right mode. */
 			drawn++;
