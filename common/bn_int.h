@@ -62,6 +62,8 @@ struct bn_gauss {
 
 struct bn_node {
 	char *name;
+	const char *file;        /* where it is declared, for messages */
+	unsigned long line;
 	enum bn_kind kind;
 	uint8_t l4;              /* protocol it is specific to, 0 if common */
 	uint32_t k;              /* outcomes */
@@ -98,6 +100,8 @@ struct bn {
 	struct bn_node *nodes;
 	uint32_t n;
 	uint32_t *order;         /* topological order used to sample */
+	uint32_t *draw;          /* nodes drawn one by one, in that order */
+	uint32_t ndraw;
 	int time, proto, l7, src_role, dst_role, src_addr, dst_addr, port;
 	int pkts[2][2];          /* [0 TCP, 1 UDP][0 out, 1 in] */
 	int end;
@@ -120,7 +124,10 @@ struct bn {
 	uint32_t pair_dst_rows;
 };
 
-/* Rebuilds the sampler's tables from the current nodes. */
+/*
+ * Rebuilds the sampler's tables from the current nodes; -ESRCH if the
+ * evidence rules out every flow.
+ */
 int bn_prepare(struct bn *bn, struct diag *d);
 /*
  * Rebuilds the sampler for rejection, which bn_prepare uses when exact

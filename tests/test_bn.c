@@ -217,7 +217,8 @@ test_bad_labels(void)
 
 	expect_load_error(COMMON(L7OUTS, L7TAB, O("port-53") O("port-x")
 	    O("port-123"), PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY,
-	    extra, "variable 'Dst Pt': outcome 'port-x' has no meaning");
+	    extra, "bn/bn_common.bifxml:5: variable 'Dst Pt': outcome "
+	    "'port-x' has no meaning");
 	expect_load_error(COMMON(O("DNS") O("Gopher") O("NTP"), L7TAB,
 	    PTOUTS, PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY, extra,
 	    "variable 'Applicative Proto': outcome 'Gopher'");
@@ -320,6 +321,21 @@ test_legacy(void)
 	CHECK_NEAR(bn->gauss[1][1][3].mu, 4.048379752180531, 1e-12);
 	CHECK_EQ_U(bn->ngauss[1][0], 5);
 
+	/* The observed bin drives the source address (Time is its parent). */
+	{
+		double a[28], b[28];
+
+		CHECK_EQ_I(bn_marginal(bn, "Src IP Addr", 3 * 3600, a, 28,
+		    NULL), 0);
+		CHECK_EQ_I(bn_marginal(bn, "Src IP Addr", 15 * 3600, b, 28,
+		    NULL), 0);
+		printf("JS between 03:00 and 15:00 sources: %.3f\n",
+		    bt_js(a, b, 28));
+		CHECK(bt_js(a, b, 28) > 0.05);
+		CHECK(sample_js(bn, "Src IP Addr", 3 * 3600, 100000) < 0.01);
+		CHECK(sample_js(bn, "Src IP Addr", 15 * 3600, 100000) < 0.01);
+	}
+
 	/* Without configuration Proto has no evidence below it. */
 	CHECK_EQ_I(bn_marginal(bn, "Proto", 43200, m, 2, NULL), 0);
 	CHECK_NEAR(m[0], 0.591504 / (0.591504 + 0.408496), 1e-9);
@@ -333,6 +349,10 @@ test_condition_empty(void)
 	    "  - interfaces:\n    - ip_addr: 192.168.0.11\n"
 	    "  - interfaces:\n    - ip_addr: 192.168.0.13\n"
 	    "      services:\n        - kms\n";
+	static const char idle[] = "metadata:\n  title: t\nhosts:\n"
+	    "  - usage: 0\n    interfaces:\n    - ip_addr: 192.168.0.11\n"
+	    "  - usage: 0\n    interfaces:\n    - ip_addr: 192.168.0.13\n"
+	    "      services:\n        - https\n";
 	struct bn *bn = bt_load_legacy();
 	struct netconf *nc = NULL;
 	struct diag d;
@@ -344,6 +364,18 @@ test_condition_empty(void)
 	CHECK(bn_condition(bn, nc, &d) < 0);
 	CHECK(strstr(d.msg, "k.yaml: no service of the configuration is in "
 	    "the model's 'Applicative Proto'") != NULL);
+	bn_free(bn);
+	netconf_free(nc);
+
+	/* Nobody may take part: the message names what is missing. */
+	bn = bt_load_legacy();
+	CHECK_EQ_I(netconf_parse(&nc, idle, sizeof(idle) - 1, "i.yaml", &d),
+	    0);
+	if (nc == NULL)
+		return;
+	CHECK(bn_condition(bn, nc, &d) < 0);
+	CHECK(strstr(d.msg, "i.yaml: no flow of the model fits the "
+	    "configuration: https has no client with nonzero usage") != NULL);
 	bn_free(bn);
 	netconf_free(nc);
 }

@@ -221,7 +221,31 @@ test_rich(void)
 	netconf_free(nc);
 }
 
-/* The same network as Fos-R's test file, written as JSON. */
+/* Null optional values are absent ones; required ones stay required. */
+static void
+test_nulls(void)
+{
+	struct netconf *nc = parse_ok(HEAD
+	    "  - hostname: ~\n    os:\n    usage: null\n    type: ~\n"
+	    "    client: ~\n    interfaces:\n    - ip_addr: 10.0.0.9\n"
+	    "      mac_addr:\n      services: ~\n" PAIR);
+
+	if (nc == NULL)
+		return;
+	CHECK(nc->hosts[0].hostname == NULL);
+	CHECK_NEAR(nc->hosts[0].usage, 1, 0);
+	CHECK(!nc->hosts[0].is_server);
+	CHECK(nc->hosts[0].client_all);
+	CHECK(!nc->users[0]->has_mac);
+	CHECK_EQ_U(nc->users[0]->services, 0);
+	netconf_free(nc);
+	check_bad(HEAD "  - interfaces:\n    - ip_addr: ~\n",
+	    "net.yaml:5: hosts[0].interfaces[0].ip_addr: no value");
+	check_bad(HEAD "  - interfaces: ~\n",
+	    "net.yaml:4: hosts[0].interfaces: not a sequence");
+}
+
+/* A small network written as JSON. */
 static void
 test_json(void)
 {
@@ -485,17 +509,60 @@ test_load(void)
 	netconf_free(nc);
 }
 
+/* The examples of the manual page load as they are printed. */
+static void
+test_man_examples(void)
+{
+	const char *src = getenv("FOSR_SRCDIR");
+	char path[1024], line[512], text[4096];
+	struct netconf *nc;
+	size_t len = 0;
+	int blocks = 0;
+	bool in = false;
+	FILE *f;
+
+	if (src == NULL) {
+		printf("note: FOSR_SRCDIR unset, manual examples not checked\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/man/fosr-network.5", src);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL &&
+	    blocks < 2) {
+		if (strncmp(line, ".Bd -literal", 12) == 0) {
+			in = true;
+			len = 0;
+		} else if (in && strncmp(line, ".Ed", 3) == 0) {
+			in = false;
+			text[len] = '\0';
+			nc = parse_ok(text);
+			CHECK(nc != NULL && nc->nhosts >= 2);
+			netconf_free(nc);
+			blocks++;
+		} else if (in && len + strlen(line) < sizeof(text)) {
+			memcpy(text + len, line, strlen(line));
+			len += strlen(line);
+		}
+	}
+	CHECK_EQ_I(blocks, 2);
+	if (f != NULL)
+		fclose(f);
+}
+
 int
 main(void)
 {
 	test_fosr_config();
 	test_rich();
 	test_json();
+	test_nulls();
 	test_mac();
 	test_addresses();
 	test_services();
 	test_hosts();
 	test_structure();
 	test_load();
+	test_man_examples();
 	return tap_done();
 }
