@@ -862,7 +862,7 @@ s3_tcp_tail(struct s3_ctx *c)
  * (checksum field zero) then n payload bytes.  Above one frame it is cut
  * into IPv4 fragments sharing one identification (DF cleared, MF on all
  * but the last); the checksum covers the whole datagram and is summed as
- * the pieces are written.  Linux sets DF on what it does not fragment.
+ * the pieces are written.
  */
 static int
 s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
@@ -874,7 +874,12 @@ s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
 	uint64_t sum = 0;
 	uint8_t *ip = NULL, *body;
 
-	df = total <= S3_FRAG_DATA && x->linux_os ? S3_IP_DF : 0;
+	/*
+	 * Linux sets DF on what its sockets send unfragmented (UDP, ping),
+	 * not on the echo replies and errors its kernel makes up.
+	 */
+	df = total <= S3_FRAG_DATA && x->linux_os && (proto == L4_UDP ||
+	    hdr[0] == 8) ? S3_IP_DF : 0;
 	for (off = 0; off < total; off += piece) {
 		piece = total - off < S3_FRAG_DATA ? total - off : S3_FRAG_DATA;
 		ip = s3_frame(c, dir, proto, S3_IP_LEN + piece, (uint16_t)(df |
