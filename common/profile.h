@@ -25,6 +25,12 @@ struct netconf;
  */
 struct profile_src {
 	const char *dir;         /* NULL for the embedded default */
+	/*
+	 * When not NULL, every file read through this source is recorded
+	 * here (name and SHA-256), so that profile_load can fingerprint
+	 * exactly what it used.
+	 */
+	struct profile_reads *reads;
 };
 
 /*
@@ -42,6 +48,28 @@ int profile_src_list(const struct profile_src *src, const char *subdir,
     const char *suffix, char ***names, struct diag *d);
 /* "default" or the directory, for messages. */
 const char *profile_src_name(const struct profile_src *src);
+/* Reads a file outside any profile (a configuration), like the above. */
+int profile_src_read_path(const char *path, char **data, size_t *len,
+    struct diag *d);
+
+/* What a source has read: names and SHA-256 of the contents. */
+struct profile_read {
+	char *name;
+	unsigned char sha[32];
+};
+
+struct profile_reads {
+	struct profile_read *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Records one file read through src (nothing if src->reads is NULL). */
+void profile_src_record(const struct profile_src *src, const char *name,
+    const char *data, size_t len);
+/* Hex SHA-256 over the records sorted by name: (name, NUL, SHA-256). */
+void profile_src_digest(struct profile_reads *r, char out[65]);
+void profile_src_reads_free(struct profile_reads *r);
 
 struct profile {
 	char *name;              /* directory, or "default" */

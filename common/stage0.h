@@ -33,6 +33,7 @@ struct s0 {
 	struct s0_params p;
 	uint64_t next_start_ns;
 	uint64_t windows_left;   /* UINT64_MAX when endless */
+	uint64_t stop_ns;        /* no flow at or after; UINT64_MAX: endless */
 	uint64_t next_id;        /* id of the next flow */
 	double rate_scale;       /* flows_per_day / histogram total */
 };

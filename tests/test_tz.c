@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Zone names are checked before use; offsets follow daylight saving. */
+#include <stdlib.h>
+
+#include "tz.h"
+#include "tap.h"
+
+static void
+check_bad(const char *zone, const char *want)
+{
+	struct diag d = { "" };
+
+	CHECK(tz_set(zone, &d) < 0);
+	CHECK_STR(d.msg, want);
+	/* A refused name leaves the zone that was in force. */
+	CHECK_STR(getenv("TZ"), "Asia/Tokyo");
+	CHECK_EQ_I(tz_offset(0), 32400);
+}
+
+int
+main(void)
+{
+	struct diag d = { "" };
+
+	CHECK_EQ_I(tz_set("UTC", &d), 0);
+	CHECK_EQ_I(tz_offset(1773100800), 0);
+	CHECK_EQ_U(tz_sec_of_day(1773100800 + 3723), 3723);
+
+	CHECK_EQ_I(tz_set("Europe/Paris", &d), 0);
+	/* 2026-01-15 12:00 UTC is winter time, 2026-07-15 12:00 summer. */
+	CHECK_EQ_I(tz_offset(1768478400), 3600);
+	CHECK_EQ_I(tz_offset(1784116800), 7200);
+	CHECK_EQ_U(tz_sec_of_day(1768478400), 13 * 3600);
+	CHECK_EQ_U(tz_sec_of_day(1784116800), 14 * 3600);
+	/* The spring change of 2026-03-29 happens at 01:00 UTC sharp. */
+	CHECK_EQ_I(tz_offset(1774746000 - 1), 3600);
+	CHECK_EQ_I(tz_offset(1774746000), 7200);
+	CHECK_EQ_U(tz_sec_of_day(1774746000 - 1), 2 * 3600 - 1);
+	CHECK_EQ_U(tz_sec_of_day(1774746000), 3 * 3600);
+	/* Before the epoch and across a local midnight. */
+	CHECK_EQ_U(tz_sec_of_day(-1), 3599);
+
+	CHECK_EQ_I(tz_set("Asia/Tokyo", &d), 0);
+	CHECK_EQ_I(tz_offset(0), 32400);
+	CHECK_EQ_U(tz_sec_of_day(15 * 3600), 0);
+
+	check_bad("Nowhere/City", "time zone: Nowhere/City: unknown zone");
+	check_bad("PST", "time zone: PST: unknown zone");
+	check_bad("zone.tab", "time zone: zone.tab: unknown zone");
+	check_bad("Europe", "time zone: Europe: unknown zone");
+	check_bad("../../etc/passwd",
+	    "time zone: ../../etc/passwd: not a zone name");
+	check_bad("/usr/share/zoneinfo/UTC",
+	    "time zone: /usr/share/zoneinfo/UTC: not a zone name");
+	check_bad("Europe/Paris;x", "time zone: Europe/Paris;x: not a zone name");
+	check_bad("", "time zone: empty name");
+
+	/* NULL keeps what is set. */
+	CHECK_EQ_I(tz_set(NULL, &d), 0);
+	CHECK_EQ_I(tz_offset(0), 32400);
+	return tap_done();
+}
