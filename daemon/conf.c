@@ -124,7 +124,7 @@ static int
 conf_set_int(struct conf *c, const struct conf_directive *d, const char *v,
     struct diag *dg)
 {
-	static const double size_mult[] = { 1e3, 1 << 10, 1 << 20, 1 << 20,
+	static const double size_mult[] = { 1 << 10, 1 << 10, 1 << 20, 1 << 20,
 		1 << 30, 1 << 30 };
 	static const double sec_mult[] = { 1, 60, 3600, 86400 };
 	char *end;
@@ -401,8 +401,14 @@ conf_print(const struct conf *c, FILE *f)
 
 	for (const struct conf_directive *d = conf_directives; d->name; d++) {
 		conf_format(c, d, buf, sizeof(buf));
-		if (d->type == CONF_T_STRING &&
-		    strpbrk(buf, " \t#") != NULL)
+		/*
+		 * Quotes only where the plain form would read back
+		 * differently: a '#', or blanks at either end.  A quoted
+		 * value cannot hold '"', and a plain one never needs to.
+		 */
+		if (d->type == CONF_T_STRING && (strchr(buf, '#') != NULL ||
+		    buf[0] == ' ' || buf[0] == '\t' || (*buf && strchr(" \t",
+		    buf[strlen(buf) - 1]) != NULL)))
 			fprintf(f, "%s \"%s\"\n", d->name, buf);
 		else
 			fprintf(f, "%s %s\n", d->name, buf);

@@ -73,6 +73,7 @@ struct daemon {
 	struct event_base *base;
 	struct conf conf;
 	char *conf_path;
+	char *sock_path;         /* bound here, removed at exit */
 	struct ctlsrv *srv;
 	struct session *session;
 	char output[4096];       /* of the session, for status */
@@ -358,8 +359,9 @@ daemon_params(struct daemon *dm, json_t *args, struct session_params *p,
 	}
 	if ((v = json_object_get(args, "seed")) != NULL)
 		p->seed = json_integer_value(v);
-	while (p->seed == 0 && getrandom(&p->seed, sizeof(p->seed), 0) < 0)
-		;
+	/* JSON integers are signed: seeds keep to 63 bits. */
+	while (p->seed == 0 && getrandom(&p->seed, sizeof(p->seed), 0) >= 0)
+		p->seed &= INT64_MAX;
 	if ((v = json_object_get(args, "taint")) != NULL)
 		p->taint = json_is_true(v);
 	if ((v = json_object_get(args, "flat")) != NULL)
@@ -749,8 +751,11 @@ daemon_socket(struct daemon *dm, const char *override, struct diag *d)
 		log_info("control socket from systemd");
 		return SD_LISTEN_FDS_START;
 	}
-	return ctlsrv_listen(override ? override : dm->conf.socket,
-	    dm->conf.socket_mode, dm->conf.socket_group, d);
+	if ((dm->sock_path = strdup(override ? override :
+	    dm->conf.socket)) == NULL)
+		fatal("socket path");
+	return ctlsrv_listen(dm->sock_path, dm->conf.socket_mode,
+	    dm->conf.socket_group, d);
 }
 
 static int
@@ -853,6 +858,9 @@ daemon_free(struct daemon *dm)
 			profile_free(dm->ld.prof);
 	}
 	ctlsrv_free(dm->srv);
+	if (dm->srv != NULL && dm->sock_path != NULL)
+		unlink(dm->sock_path);
+	free(dm->sock_path);
 	for (int i = 0; i < 3; i++)
 		if (dm->sig[i] != NULL)
 			event_free(dm->sig[i]);

@@ -39,6 +39,7 @@
 
 #include "flow.h"
 #include "log.h"
+#include "merge.h"
 #include "profile.h"
 #include "profref.h"
 #include "ring.h"
@@ -60,7 +61,6 @@ struct session_slot {
 	struct pkt_seq seq;
 	struct frame_buf fb;
 	uint64_t seqno;          /* dispatch order */
-	uint32_t cur;            /* next frame for the sink */
 	bool dropped;
 };
 
@@ -260,7 +260,6 @@ session_s0_window(struct session *s, struct session_worker *wk,
 		profref_get(pr);
 		slot->seqno = (*seqno)++;
 		slot->dropped = false;
-		slot->cur = 0;
 		session_push(s, s->ring[SESSION_S1], slot, false,
 		    &wk->ctr.stalls);
 		session_bump(&wk->ctr.flows, 1);
@@ -389,63 +388,17 @@ session_run_stage(struct session_worker *wk)
 }
 
 /*
- * The sink's merge: a binary heap of slots keyed by the time of their
- * next frame, ties broken by flow id, plus the reorder table that admits
- * slots in dispatch order.
+ * The sink's merge: the shared time-ordered merge (one stream per flow,
+ * keyed by time, flow id and frame index) plus the reorder table that
+ * admits slots in dispatch order.
  */
 struct session_merge {
-	struct session_slot **heap;
-	unsigned n;
+	struct merge heap;
 	struct session_slot **pending;       /* by seqno % max_flows */
 	uint64_t next;                       /* next seqno to admit */
-	uint64_t watermark;
+	uint64_t watermark;                  /* nothing new starts before */
 	uint64_t last_ts;
 };
-
-static bool
-session_before(const struct session_slot *a, const struct session_slot *b)
-{
-	uint64_t ta = a->fb.frames[a->cur].ts_ns;
-	uint64_t tb = b->fb.frames[b->cur].ts_ns;
-
-	return ta < tb || (ta == tb && a->flow.id < b->flow.id);
-}
-
-static void
-session_heap_down(struct session_merge *m, unsigned i)
-{
-	struct session_slot *x = m->heap[i];
-
-	for (;;) {
-		unsigned c = 2 * i + 1;
-
-		if (c >= m->n)
-			break;
-		if (c + 1 < m->n && session_before(m->heap[c + 1], m->heap[c]))
-			c++;
-		if (!session_before(m->heap[c], x))
-			break;
-		m->heap[i] = m->heap[c];
-		i = c;
-	}
-	m->heap[i] = x;
-}
-
-static void
-session_heap_push(struct session_merge *m, struct session_slot *x)
-{
-	unsigned i = m->n++;
-
-	while (i > 0) {
-		unsigned parent = (i - 1) / 2;
-
-		if (!session_before(x, m->heap[parent]))
-			break;
-		m->heap[i] = m->heap[parent];
-		i = parent;
-	}
-	m->heap[i] = x;
-}
 
 static void
 session_release(struct session *s, struct session_slot *slot)
@@ -471,23 +424,25 @@ session_admit(struct session *s, struct session_worker *wk,
 		if (slot->flow.start_ns > m->watermark)
 			m->watermark = slot->flow.start_ns;
 		session_bump(&wk->ctr.flows, 1);
-		if (slot->dropped || slot->fb.n == 0)
+		if (slot->dropped || slot->fb.n == 0 ||
+		    merge_push(&m->heap, slot->fb.frames[0].ts_ns,
+		    slot->flow.id, 0, slot) < 0)
 			session_release(s, slot);
-		else
-			session_heap_push(m, slot);
 	}
 }
 
-/* Writes every frame up to the watermark. */
+/*
+ * Writes every frame before the watermark.  A frame at the watermark
+ * itself waits: a flow admitted later may start at that very instant.
+ */
 static void
 session_emit(struct session *s, struct session_merge *m)
 {
-	while (m->n > 0) {
-		struct session_slot *slot = m->heap[0];
-		const struct frame *fr = &slot->fb.frames[slot->cur];
+	while (merge_ready(&m->heap, m->watermark)) {
+		const struct merge_ent *e = merge_top(&m->heap);
+		struct session_slot *slot = e->stream;
+		const struct frame *fr = &slot->fb.frames[e->idx];
 
-		if (fr->ts_ns > m->watermark)
-			break;
 		if (fr->ts_ns < m->last_ts)
 			session_bump(&s->order_errors, 1);
 		else
@@ -495,13 +450,12 @@ session_emit(struct session *s, struct session_merge *m)
 		if (!atomic_load(&s->failed) && sink_write(s->sink, fr->ts_ns,
 		    slot->fb.data + fr->off, fr->len) < 0)
 			session_fail(s, "sink: write failed");
-		if (++slot->cur < slot->fb.n) {
-			session_heap_down(m, 0);
+		if (e->idx + 1 < slot->fb.n) {
+			merge_advance(&m->heap, slot->fb.frames[e->idx + 1].ts_ns,
+			    e->idx + 1);
 			continue;
 		}
-		m->heap[0] = m->heap[--m->n];
-		if (m->n > 0)
-			session_heap_down(m, 0);
+		merge_pop(&m->heap);
 		session_release(s, slot);
 	}
 }
@@ -515,9 +469,8 @@ session_run_sink(struct session_worker *wk)
 	struct ring_wait w = { 0 };
 	unsigned nup = s->p.threads[SESSION_S3];
 
-	m.heap = calloc(s->p.max_flows, sizeof(*m.heap));
-	m.pending = calloc(s->p.max_flows, sizeof(*m.pending));
-	if (m.heap == NULL || m.pending == NULL)
+	merge_init(&m.heap);
+	if ((m.pending = calloc(s->p.max_flows, sizeof(*m.pending))) == NULL)
 		fatal("sink merge");
 	for (;;) {
 		bool done = atomic_load_explicit(&s->exited[SESSION_S3],
@@ -537,7 +490,7 @@ session_run_sink(struct session_worker *wk)
 		if (done && !got)
 			m.watermark = UINT64_MAX;
 		session_emit(s, &m);
-		if (done && !got && m.n == 0)
+		if (done && !got && merge_top(&m.heap) == NULL)
 			break;
 		if (got)
 			ring_wait_reset(&w);
@@ -547,7 +500,7 @@ session_run_sink(struct session_worker *wk)
 	if (sink_finish(s->sink) < 0)
 		session_fail(s, "sink: output not closed cleanly");
 	free(m.pending);
-	free(m.heap);
+	merge_free(&m.heap);
 }
 
 static void *

@@ -1,39 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Output sinks.  The pcap sink writes the classic format with microsecond
- * timestamps through a large stdio buffer.  A file is written under a
- * ".part" name and renamed when it is complete, so a reader that sees
- * NAME.pcap always sees a whole file; rotation happens between two frames
- * and never splits or repeats one.  Counters are updated by the sink
- * thread only and read by the control thread.
+ * Output sinks.  The pcap sink writes through pcapout, which keeps a file
+ * under a temporary name until it is committed, so a reader that sees
+ * NAME.pcap always sees a whole file.  Rotation happens between two
+ * frames and never splits or repeats one.  Counters are updated by the
+ * sink thread only and read by the control thread.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "pcapout.h"
 #include "sink.h"
-
-#define SINK_BUF (1 << 20)
-#define SINK_SNAPLEN 65535
 
 struct sink {
 	struct sink_params p;
 	char *dir;
 	char *prefix;
 	struct sink_counters c;
-	FILE *f;
-	char *buf;
-	char path[4096];
-	char part[4200];
+	struct pcapout *po;
 	unsigned seq;
-	uint64_t file_bytes;
-	uint64_t file_frames;
 	uint64_t file_start_ns;
 };
 
@@ -44,68 +34,44 @@ sink_count(_Atomic uint64_t *c, uint64_t n)
 	    memory_order_relaxed) + n, memory_order_relaxed);
 }
 
-static void
-sink_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);       /* pcap is written in host byte order */
-}
-
+/* Files are named PREFIX-YYYYmmddTHHMMSSZ-SEQ.pcap after their start. */
 static int
 sink_file_open(struct sink *s, uint64_t ts_ns, struct diag *d)
 {
-	uint8_t hdr[24] = { 0 };
 	time_t t = ts_ns / 1000000000ULL;
+	char stamp[32], path[4096];
 	struct tm tm;
-	char stamp[32];
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(s->path, sizeof(s->path), "%s/%s-%s-%04u.pcap", s->dir,
-	    s->prefix, stamp, s->seq++);
-	snprintf(s->part, sizeof(s->part), "%s.part", s->path);
-	if ((s->f = fopen(s->part, "wxe")) == NULL) {
-		diag_set(d, "%s: %s", s->part, strerror(errno));
-		return -errno;
-	}
-	setvbuf(s->f, s->buf, _IOFBF, SINK_BUF);
-	sink_put32(hdr, 0xa1b2c3d4);
-	hdr[4] = 2;
-	hdr[6] = 4;
-	sink_put32(hdr + 16, SINK_SNAPLEN);
-	sink_put32(hdr + 20, 1);        /* Ethernet */
-	if (fwrite(hdr, sizeof(hdr), 1, s->f) != 1) {
-		diag_set(d, "%s: %s", s->part, strerror(errno));
-		return -EIO;
-	}
-	s->file_bytes = sizeof(hdr);
-	s->file_frames = 0;
+	snprintf(path, sizeof(path), "%s/%s-%s-%04u.pcap", s->dir, s->prefix,
+	    stamp, s->seq++);
+	if ((s->po = pcapout_open(path, false, d)) == NULL)
+		return errno ? -errno : -EIO;
 	s->file_start_ns = ts_ns;
 	return 0;
 }
 
-/* Flushes, closes and renames the current file. */
 static int
 sink_file_close(struct sink *s)
 {
-	int rc = 0;
+	struct diag d;
+	uint64_t frames;
+	int rc;
 
-	if (s->f == NULL)
+	if (s->po == NULL)
 		return 0;
-	if (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)
-		rc = -errno;
-	if (fclose(s->f) != 0 && rc == 0)
-		rc = -errno;
-	s->f = NULL;
-	if (rc == 0 && rename(s->part, s->path) != 0)
-		rc = -errno;
+	frames = pcapout_frames(s->po);
+	rc = pcapout_commit(s->po, &d);
+	s->po = NULL;
 	if (rc < 0) {
-		log_warnx("sink: %s: %s", s->part, strerror(-rc));
+		log_warnx("sink: %s", d.msg);
 		sink_count(&s->c.errors, 1);
 		return rc;
 	}
 	sink_count(&s->c.files, 1);
-	log_info("sink: closed %s (%llu frames)", s->path,
-	    (unsigned long long)s->file_frames);
+	log_info("sink: file complete, %llu frames",
+	    (unsigned long long)frames);
 	return 0;
 }
 
@@ -124,8 +90,7 @@ sink_open(const struct sink_params *p, struct diag *d)
 		return s;
 	s->dir = strdup(p->dir);
 	s->prefix = strdup(p->prefix ? p->prefix : "fosrd");
-	s->buf = malloc(SINK_BUF);
-	if (s->dir == NULL || s->prefix == NULL || s->buf == NULL) {
+	if (s->dir == NULL || s->prefix == NULL) {
 		diag_set(d, "sink: out of memory");
 		goto fail;
 	}
@@ -136,15 +101,21 @@ sink_open(const struct sink_params *p, struct diag *d)
 		goto fail;
 	return s;
 fail:
-	if (s->f != NULL) {
-		fclose(s->f);
-		unlink(s->part);
-	}
-	free(s->buf);
 	free(s->prefix);
 	free(s->dir);
 	free(s);
 	return NULL;
+}
+
+static bool
+sink_must_rotate(const struct sink *s, uint64_t ts_ns, uint32_t len)
+{
+	if (pcapout_frames(s->po) == 0)
+		return false;
+	if (s->p.rotate_bytes &&
+	    pcapout_bytes(s->po) + 16 + len > s->p.rotate_bytes)
+		return true;
+	return s->p.rotate_ns && ts_ns >= s->file_start_ns + s->p.rotate_ns;
 }
 
 static int
@@ -158,46 +129,29 @@ sink_rotate(struct sink *s, uint64_t ts_ns)
 	if ((rc = sink_file_open(s, ts_ns, &d)) < 0) {
 		log_warnx("sink: %s", d.msg);
 		sink_count(&s->c.errors, 1);
-		return rc;
 	}
-	return 0;
-}
-
-static bool
-sink_must_rotate(const struct sink *s, uint64_t ts_ns, uint32_t len)
-{
-	if (s->file_frames == 0)
-		return false;
-	if (s->p.rotate_bytes && s->file_bytes + 16 + len > s->p.rotate_bytes)
-		return true;
-	return s->p.rotate_ns && ts_ns >= s->file_start_ns + s->p.rotate_ns;
+	return rc;
 }
 
 int
 sink_write(struct sink *s, uint64_t ts_ns, const uint8_t *data,
     uint32_t len)
 {
-	uint8_t rec[16];
-	uint32_t caplen = len > SINK_SNAPLEN ? SINK_SNAPLEN : len;
+	struct diag d;
 	int rc;
 
 	if (s->p.kind == SINK_PCAP) {
+		if (s->po == NULL)
+			return -EIO;
 		if (sink_must_rotate(s, ts_ns, len) &&
 		    (rc = sink_rotate(s, ts_ns)) < 0)
 			return rc;
-		sink_put32(rec, ts_ns / 1000000000ULL);
-		sink_put32(rec + 4, ts_ns % 1000000000ULL / 1000);
-		sink_put32(rec + 8, caplen);
-		sink_put32(rec + 12, len);
-		if (fwrite(rec, 16, 1, s->f) != 1 ||
-		    fwrite(data, caplen, 1, s->f) != 1) {
-			rc = -errno;
-			log_warn("sink: %s", s->part);
+		if ((rc = pcapout_write(s->po, ts_ns, data, len, &d)) < 0) {
+			log_warnx("sink: %s", rc == -EIO ? d.msg :
+			    "frame refused by the pcap writer");
 			sink_count(&s->c.errors, 1);
-			return rc ? rc : -EIO;
+			return rc;
 		}
-		s->file_bytes += 16 + caplen;
-		s->file_frames++;
 	}
 	sink_count(&s->c.frames, 1);
 	sink_count(&s->c.bytes, len);
@@ -221,7 +175,6 @@ sink_close(struct sink *s)
 		return 0;
 	if (s->p.kind == SINK_PCAP)
 		rc = sink_file_close(s);
-	free(s->buf);
 	free(s->prefix);
 	free(s->dir);
 	free(s);
