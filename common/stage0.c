@@ -105,6 +105,23 @@ s0_mean_over(const struct s0 *s, uint64_t t_ns, uint64_t len_ns)
 	return sum * s->rate_scale / bin_s;
 }
 
+void
+s0_set_profile(struct s0 *s, const struct time_profile *tp)
+{
+	s->p.tp = tp;
+	s->rate_scale = s0_scale(tp, s->p.flows_per_day);
+}
+
+uint64_t
+s0_align(uint64_t t_ns)
+{
+	uint64_t r = t_ns % S0_WINDOW_NS;
+
+	if (r == 0 || t_ns > UINT64_MAX - S0_WINDOW_NS)
+		return t_ns - r;
+	return t_ns - r + S0_WINDOW_NS;
+}
+
 double
 s0_window_mean(const struct s0 *s, uint64_t t_ns)
 {

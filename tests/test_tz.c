@@ -52,7 +52,8 @@ main(void)
 	    "time zone: ../../etc/passwd: not a zone name");
 	check_bad("/usr/share/zoneinfo/UTC",
 	    "time zone: /usr/share/zoneinfo/UTC: not a zone name");
-	check_bad("Europe/Paris;x", "time zone: Europe/Paris;x: not a zone name");
+	check_bad("Europe/Paris;x",
+	    "time zone: Europe/Paris;x: not a zone name");
 	check_bad("", "time zone: empty name");
 
 	/* NULL keeps what is set. */
