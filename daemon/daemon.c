@@ -149,9 +149,10 @@ daemon_session_json(const struct daemon *dm, const struct session_stats *st,
 	uint64_t now = daemon_now();
 	json_t *o;
 
-	o = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:s}",
-	    "elapsed", (now - st->start_ns) / 1e9,
+	o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I,"
+	    " s:I, s:I, s:I, s:I, s:I, s:s}",
+	    "started", st->start_ns / 1e9,
+	    "elapsed", ((st->end_ns ? st->end_ns : now) - st->start_ns) / 1e9,
 	    "fps", st->fps, "fps_target", st->fps_target,
 	    "flows", (json_int_t)st->flows[SESSION_S0],
 	    "flows_written", (json_int_t)st->flows[SESSION_SINK],
@@ -606,6 +607,7 @@ static void
 daemon_finished(struct daemon *dm)
 {
 	session_stats(dm->session, &dm->last);
+	dm->last.end_ns = daemon_now();
 	session_free(dm->session);
 	dm->session = NULL;
 	dm->have_last = true;

@@ -231,10 +231,16 @@ session_s0_follow(struct session *s, struct s0 *s0, struct profref **pr)
 	session_bump(&s->swaps, 1);
 }
 
-/* Releases the flows of one window at their times; false on stop. */
+/*
+ * Releases the flows of one window at their times; false on stop.  A
+ * profile swap is noticed before each flow, so flows released after it
+ * use the new models; the window's start times were drawn already and
+ * keep the old daily shape until the next window.
+ */
 static bool
 session_s0_window(struct session *s, struct session_worker *wk,
-    struct s0_window *w, struct profref *pr, uint64_t *seqno)
+    struct s0 *s0, struct s0_window *w, struct profref **pr,
+    uint64_t *seqno)
 {
 	struct session_slot *slot;
 	struct ring_wait rw = { 0 };
@@ -255,9 +261,11 @@ session_s0_window(struct session *s, struct session_worker *wk,
 				session_bump(&wk->ctr.stalls, 1);
 			ring_wait(&rw);
 		}
+		if (!profref_is_current(*pr))
+			session_s0_follow(s, s0, pr);
 		slot->flow = *f;
-		slot->prof = pr;
-		profref_get(pr);
+		slot->prof = *pr;
+		profref_get(*pr);
 		slot->seqno = (*seqno)++;
 		slot->dropped = false;
 		session_push(s, s->ring[SESSION_S1], slot, false,
@@ -306,7 +314,7 @@ session_run_s0(struct session_worker *wk)
 		}
 		session_store_double(&s->target_bits, s0_window_mean(&s0,
 		    w.start_ns) * 1e9 / (double)(w.end_ns - w.start_ns));
-		if (!session_s0_window(s, wk, &w, pr, &seqno))
+		if (!session_s0_window(s, wk, &s0, &w, &pr, &seqno))
 			break;
 	}
 	s0_window_free(&w);

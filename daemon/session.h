@@ -39,6 +39,7 @@ struct session_params {
 /* Counters summed over the threads of each stage. */
 struct session_stats {
 	uint64_t start_ns;               /* wall clock at start */
+	uint64_t end_ns;                 /* set by the caller when done */
 	double fps;                      /* requested mean */
 	double fps_target;               /* mean of the current window */
 	uint64_t flows[SESSION_NSTAGES]; /* flows through each stage */
