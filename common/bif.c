@@ -449,7 +449,8 @@ bif_read_table(struct bif_ctx *c, struct bif_var *v, const struct bif_def *df)
 		}
 		errno = 0;
 		x = strtod(tok, &end);
-		if (end == tok || *end != '\0' || (size_t)(p - b) >= sizeof(tok))
+		if (end == tok || *end != '\0' ||
+		    (size_t)(p - b) >= sizeof(tok))
 			return bif_fail(c, df->table_line, "TABLE of '%s': "
 			    "'%s' is not a number", v->name, tok);
 		if (!isfinite(x))
@@ -579,7 +580,8 @@ bif_parse(struct bif_net **out, const char *text, size_t len,
 	}
 	if (XML_Parse(c.xp, text, (int)len, XML_TRUE) == XML_STATUS_ERROR &&
 	    c.err == 0)
-		bif_fail(&c, XML_GetCurrentLineNumber(c.xp), "malformed XML: %s",
+		bif_fail(&c, XML_GetCurrentLineNumber(c.xp),
+		    "malformed XML: %s",
 		    XML_ErrorString(XML_GetErrorCode(c.xp)));
 	if (c.err == 0)
 		bif_finish(&c);

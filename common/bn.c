@@ -624,11 +624,37 @@ bn_is_client(const struct nc_host *h, enum l7_proto p)
 	return h->client_all || (h->client_mask & (1u << p)) != 0;
 }
 
+/* Outcome j of a configured address node: users, servers, then NULL. */
+static const struct nc_iface *
+bn_conf_iface(const struct netconf *nc, uint32_t j)
+{
+	if (j < nc->nusers)
+		return nc->users[j];
+	if (j < nc->nusers + nc->nservers)
+		return nc->servers[j - nc->nusers];
+	return NULL;
+}
+
+/* Weight of interface f (NULL: the Internet) for a role and a service. */
+static double
+bn_conf_weight(const struct nc_iface *f, enum bn_role role, enum l7_proto p)
+{
+	bool ok;
+
+	if (f == NULL)
+		return role == BN_ROLE_INTERNET ? 1.0 : 0.0;
+	ok = role == BN_ROLE_USER ? bn_is_client(f->host, p) :
+	    role == BN_ROLE_SERVER ? (f->services & (1u << p)) != 0 : false;
+	return ok && isfinite(f->host->usage) && f->host->usage > 0 ?
+	    f->host->usage : 0.0;
+}
+
 /*
  * Rebuilds an address node for a configuration: outcomes are the users,
  * the servers and the Internet; parents are the service and the role.
  * A user-role row weighs the clients of the service by usage, a
- * server-role row the hosts that offer it, an Internet row is public.
+ * server-role row the hosts that offer it, an Internet row is public;
+ * rows of services nobody offers are impossible.
  */
 static int
 bn_conf_addr(struct bn *bn, int ai, int role, const struct netconf *nc)
@@ -654,8 +680,7 @@ bn_conf_addr(struct bn *bn, int ai, int role, const struct netconf *nc)
 	nd->par[0] = (uint32_t)bn->l7;
 	nd->par[1] = (uint32_t)role;
 	for (uint32_t j = 0; j < k; j++) {
-		const struct nc_iface *f = j < nc->nusers ? nc->users[j] :
-		    j + 1 < k ? nc->servers[j - nc->nusers] : NULL;
+		const struct nc_iface *f = bn_conf_iface(nc, j);
 		char buf[INET_ADDRSTRLEN];
 		struct in_addr a;
 
@@ -669,30 +694,14 @@ bn_conf_addr(struct bn *bn, int ai, int role, const struct netconf *nc)
 	}
 	for (uint32_t v = 0; v < l7->k; v++) {
 		enum l7_proto p = l7->val[v];
-		bool offered = p != L7_NONE && (nc->services & (1u << p));
 
-		for (uint32_t r = 0; r < rn->k && offered; r++) {
-			double *row = &nd->w[((size_t)v * rn->k + r) * k];
-
-			for (uint32_t j = 0; j < k; j++) {
-				const struct nc_iface *f = j < nc->nusers ?
-				    nc->users[j] : j + 1 < k ?
-				    nc->servers[j - nc->nusers] : NULL;
-				bool ok;
-
-				if (f == NULL) {
-					row[j] = rn->val[r] ==
-					    BN_ROLE_INTERNET ? 1.0 : 0.0;
-					continue;
-				}
-				ok = rn->val[r] == BN_ROLE_USER ?
-				    bn_is_client(f->host, p) :
-				    rn->val[r] == BN_ROLE_SERVER ?
-				    (f->services & (1u << p)) != 0 : false;
-				row[j] = ok && isfinite(f->host->usage) &&
-				    f->host->usage > 0 ? f->host->usage : 0.0;
-			}
-		}
+		if (p == L7_NONE || !(nc->services & (1u << p)))
+			continue;
+		for (uint32_t r = 0; r < rn->k; r++)
+			for (uint32_t j = 0; j < k; j++)
+				nd->w[((size_t)v * rn->k + r) * k + j] =
+				    bn_conf_weight(bn_conf_iface(nc, j),
+				    rn->val[r], p);
 	}
 	return bn_set_norm(nd);
 }
@@ -720,7 +729,6 @@ int
 bn_condition(struct bn *bn, const struct netconf *conf, struct diag *d)
 {
 	struct bn_node *l7;
-	uint32_t *p;
 	int rc;
 
 	if (conf == NULL)
@@ -744,15 +752,10 @@ bn_condition(struct bn *bn, const struct netconf *conf, struct diag *d)
 	    (rc = bn_conf_addr(bn, bn->dst_addr, bn->dst_role, conf)) != 0)
 		goto fail;
 
+	/* The new address nodes list every configured address. */
 	bn->nlocal = 0;
 	if ((rc = bn_collect_local(bn)) != 0)
 		goto fail;
-	p = realloc(bn->local, (bn->nlocal + 1) * sizeof(uint32_t));
-	if (p == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	bn->local = p;
 	bn->conf = conf;
 	if ((rc = bn_prepare(bn, d)) != 0)
 		goto fail;

@@ -35,6 +35,9 @@ struct bn_factor {
 	bool used;
 };
 
+static int bn_attempt(const struct bn *bn, struct rng *r,
+    uint32_t sec_of_day, uint32_t *vals);
+
 struct bn_prep {
 	struct bn *bn;
 	struct bn_factor *f;
@@ -282,6 +285,28 @@ bn_same_host(const struct bn_node *s, uint32_t a, const struct bn_node *t,
 }
 
 /*
+ * Weights of the source given rows rs and rd and a destination that
+ * differs from it: w(a) times the destination weight left besides a.
+ */
+static double
+bn_pair_law(const struct bn_node *s, uint32_t rs, const struct bn_node *t,
+    uint32_t rd, double *wa)
+{
+	double sum = 0.0, md = bn_mass(t, rd);
+
+	for (uint32_t a = 0; a < s->k; a++) {
+		double clash = 0.0;
+
+		for (uint32_t b = 0; b < t->k; b++)
+			if (bn_same_host(s, a, t, b))
+				clash += t->w[(size_t)rd * t->k + b];
+		wa[a] = s->w[(size_t)rs * s->k + a] * fmax(md - clash, 0.0);
+		sum += wa[a];
+	}
+	return sum;
+}
+
+/*
  * The two address nodes as one: a factor on their parents, the chance
  * that the two draws differ, and per pair of rows the law of the source
  * given that the destination will differ.
@@ -333,16 +358,7 @@ bn_fold_pair(struct bn_prep *p)
 		md = t->norm[rd];
 		if (!(bn_mass(s, rs) > 0.0) || !(bn_mass(t, rd) > 0.0))
 			continue;
-		for (uint32_t a = 0; a < s->k; a++) {
-			double clash = 0.0;
-
-			for (uint32_t b = 0; b < t->k; b++)
-				if (bn_same_host(s, a, t, b))
-					clash += t->w[(size_t)rd * t->k + b];
-			wa[a] = s->w[(size_t)rs * s->k + a] *
-			    fmax(bn_mass(t, rd) - clash, 0.0);
-			sum += wa[a];
-		}
+		sum = bn_pair_law(s, rs, t, rd, wa);
 		f->t[c] = sum / (ms * md);
 		if (bn->pair_src[rs * t->nrows + rd].n == 0 &&
 		    dist_init(&bn->pair_src[rs * t->nrows + rd], wa, s->k) ==
@@ -582,8 +598,8 @@ bn_build_core(struct bn_prep *p)
 }
 
 /* Everything drawn forward; each attempt checks the evidence. */
-static int
-bn_setup_rejection(struct bn *bn, struct diag *d)
+int
+bn_prepare_rejection(struct bn *bn, struct diag *d)
 {
 	struct rng r;
 	uint32_t vals[BN_MAX_NODES], ok = 0, n = 4000;
@@ -603,7 +619,7 @@ bn_setup_rejection(struct bn *bn, struct diag *d)
 	bn->rejection = true;
 	rng_seed(&r, 1);
 	for (uint32_t t = 0; t < n; t++)
-		ok += bn_sample(bn, &r, t * 86400 / n, vals) == 0;
+		ok += bn_attempt(bn, &r, t * 86400 / n, vals) == 0;
 	if (ok * 100 < n)
 		return diag_set(d, "the conditioned network is too large for "
 		    "exact sampling and rejection accepts only %u of %u "
@@ -642,16 +658,22 @@ bn_prepare_exact(struct bn_prep *p, struct diag *d)
 	}
 	/*
 	 * A factor or a core node that depends on the protocol needs Proto
-	 * in the core; no learned model does this, rejection copes.
+	 * in the core.  A root Proto drawn forward can join it as is; other
+	 * shapes are left to rejection (no learned model has them).
 	 */
-	for (uint32_t q = 0; q < p->nf; q++)
-		if (!p->f[q].used && p->f[q].tag != 0 &&
-		    bn->nodes[bn->proto].mode != BN_CORE)
+	for (uint32_t i = 0; i < p->nf + bn->n; i++) {
+		bool dep = i < p->nf ? !p->f[i].used && p->f[i].tag != 0 :
+		    bn->nodes[i - p->nf].mode == BN_CORE &&
+		    bn->nodes[i - p->nf].l4 != 0;
+		struct bn_node *pr = &bn->nodes[bn->proto];
+
+		if (!dep || pr->mode == BN_CORE)
+			continue;
+		if (pr->mode == BN_FORWARD && pr->np == 0)
+			pr->mode = BN_CORE;
+		else
 			p->too_big = true;
-	for (uint32_t i = 0; i < bn->n; i++)
-		if (bn->nodes[i].mode == BN_CORE && bn->nodes[i].l4 != 0 &&
-		    bn->nodes[bn->proto].mode != BN_CORE)
-			p->too_big = true;
+	}
 	if (p->too_big)
 		return 0;
 	return bn_build_core(p);
@@ -696,7 +718,7 @@ bn_prepare(struct bn *bn, struct diag *d)
 	if (rc != 0)
 		return rc;
 	if (p.too_big)
-		return bn_setup_rejection(bn, d);
+		return bn_prepare_rejection(bn, d);
 	for (uint32_t t = 0; t < bn->ntabs; t++)
 		any = any || bn->tabs[t].d.n > 0;
 	if (!any)
@@ -776,33 +798,42 @@ bn_sample_once(const struct bn *bn, struct rng *r, uint32_t *vals)
 	return 0;
 }
 
+/* One attempt: the core table, then the rest forward. */
+static int
+bn_attempt(const struct bn *bn, struct rng *r, uint32_t sec_of_day,
+    uint32_t *vals)
+{
+	const struct bn_core_tab *t;
+	uint32_t s;
+
+	for (uint32_t i = 0; i < bn->n; i++)
+		vals[i] = BN_UNSET;
+	if (bn->time >= 0)
+		vals[bn->time] = bn_time_value(bn, sec_of_day);
+	if (!bn->rejection) {
+		t = &bn->tabs[bn->ntabs == 1 ? 0 :
+		    (uint64_t)(sec_of_day % 86400) * bn->nbins / 86400];
+		if (t->d.n == 0)
+			return -EAGAIN;
+		s = dist_sample(&t->d, r);
+		for (uint32_t c = 0; c < bn->ncore; c++) {
+			uint16_t v = t->vals[(size_t)s * bn->ncore + c];
+
+			vals[bn->core[c]] = v == UINT16_MAX ? BN_NA : v;
+		}
+	}
+	return bn_sample_once(bn, r, vals);
+}
+
 int
 bn_sample(const struct bn *bn, struct rng *r, uint32_t sec_of_day,
     uint32_t *vals)
 {
-	uint32_t tries = bn->rejection ? BN_TRIES : 1, s;
-	const struct bn_core_tab *t;
+	uint32_t tries = bn->rejection ? BN_TRIES : 1;
 
-	for (uint32_t a = 0; a < tries; a++) {
-		for (uint32_t i = 0; i < bn->n; i++)
-			vals[i] = BN_UNSET;
-		if (bn->time >= 0)
-			vals[bn->time] = bn_time_value(bn, sec_of_day);
-		if (!bn->rejection) {
-			t = &bn->tabs[bn->ntabs == 1 ? 0 :
-			    (uint64_t)(sec_of_day % 86400) * bn->nbins / 86400];
-			if (t->d.n == 0)
-				return -EAGAIN;
-			s = dist_sample(&t->d, r);
-			for (uint32_t c = 0; c < bn->ncore; c++) {
-				uint16_t v = t->vals[(size_t)s * bn->ncore + c];
-
-				vals[bn->core[c]] = v == UINT16_MAX ? BN_NA : v;
-			}
-		}
-		if (bn_sample_once(bn, r, vals) == 0)
+	for (uint32_t a = 0; a < tries; a++)
+		if (bn_attempt(bn, r, sec_of_day, vals) == 0)
 			return 0;
-	}
 	return -EAGAIN;
 }
 

@@ -122,6 +122,11 @@ struct bn {
 
 /* Rebuilds the sampler's tables from the current nodes. */
 int bn_prepare(struct bn *bn, struct diag *d);
+/*
+ * Rebuilds the sampler for rejection, which bn_prepare uses when exact
+ * tables would be too large; tests call it to check that path.
+ */
+int bn_prepare_rejection(struct bn *bn, struct diag *d);
 /* Row index of node i from the values of its parents; BN_NA if any NA. */
 uint32_t bn_row(const struct bn *bn, uint32_t i, const uint32_t *vals);
 /* The outcome of the Time node for a local time of day. */

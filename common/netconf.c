@@ -55,6 +55,7 @@ struct nc_ctx {
 	size_t items;
 	struct nc_loc *locs;             /* per interface, file order */
 	size_t nlocs;
+	size_t locs_cap;
 	yaml_node_t **clients;           /* per host; NULL: no client list */
 	size_t offer_line[L7_COUNT];     /* first entry offering a service */
 	char offer_path[L7_COUNT][NC_PATH];
@@ -508,12 +509,16 @@ nc_parse_iface(struct nc_ctx *c, const yaml_node_t *n, const char *path,
 static int
 nc_add_loc(struct nc_ctx *c, const yaml_node_t *n, size_t hi, size_t ii)
 {
-	struct nc_loc *l;
+	struct nc_loc *l = c->locs;
 
-	l = realloc(c->locs, (c->nlocs + 1) * sizeof(*l));
-	if (l == NULL)
-		return -ENOMEM;
-	c->locs = l;
+	if (c->nlocs == c->locs_cap) {
+		size_t cap = c->locs_cap ? 2 * c->locs_cap : 64;
+
+		if ((l = realloc(c->locs, cap * sizeof(*l))) == NULL)
+			return -ENOMEM;
+		c->locs = l;
+		c->locs_cap = cap;
+	}
 	l[c->nlocs++] = (struct nc_loc){ c->nc->hosts[hi].ifaces[ii].ip,
 	    n->start_mark.line + 1, hi, ii };
 	return 0;
@@ -882,38 +887,61 @@ out:
 	return rc;
 }
 
+/* Reads a whole file of at most NC_MAX_FILE bytes; pipes work too. */
+static int
+nc_read_file(FILE *f, char **out, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = NULL, *nb;
+
+	for (;;) {
+		if ((nb = realloc(buf, cap)) == NULL) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		errno = 0;
+		n += fread(buf + n, 1, cap - n, f);
+		if (ferror(f)) {
+			free(buf);
+			return errno != 0 ? -errno : -EIO;
+		}
+		if (n < cap)
+			break;
+		if (cap >= NC_MAX_FILE) {
+			free(buf);
+			return -EFBIG;
+		}
+		cap *= 2;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int
 netconf_load(struct netconf **out, const char *path, struct diag *d)
 {
-	FILE *f = NULL;
 	char *buf = NULL;
-	size_t n;
+	size_t n = 0;
+	FILE *f;
 	int rc;
 
 	*out = NULL;
 	if ((f = fopen(path, "rb")) == NULL) {
 		rc = -errno;
 		diag_set(d, "%s: %s", path, strerror(errno));
-		goto out;
+		return rc;
 	}
-	if ((buf = malloc(NC_MAX_FILE + 1)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	n = fread(buf, 1, NC_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = -EIO;
-		diag_set(d, "%s: read error", path);
-	} else if (n > NC_MAX_FILE) {
-		rc = diag_set(d, "%s: larger than %lu bytes", path,
-		    NC_MAX_FILE);
-	} else {
+	rc = nc_read_file(f, &buf, &n);
+	fclose(f);
+	if (rc == -EFBIG)
+		diag_set(d, "%s: larger than %lu bytes", path, NC_MAX_FILE - 1);
+	else if (rc != 0 && rc != -ENOMEM)
+		diag_set(d, "%s: %s", path, strerror(-rc));
+	else if (rc == 0)
 		rc = netconf_parse(out, buf, n, path, d);
-	}
-out:
 	free(buf);
-	if (f != NULL)
-		fclose(f);
 	return rc;
 }
 

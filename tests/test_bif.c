@@ -192,7 +192,10 @@ test_errors(void)
 static void
 test_accepted(void)
 {
-	/* No PROPERTY, a row of zeros, two parents, a GIVEN before its VARIABLE. */
+	/*
+	 * No PROPERTY, a row of zeros, two parents, and GIVENs that name
+	 * variables declared later.
+	 */
 	static const char doc[] = HEAD
 	    VAR2("X") DEF1("X", "A</GIVEN><GIVEN>B", "1 0  0 1  0 0\n"
 	    "0.25 0.75  0.5 0.5  1e-3 2e-3") VAR2("A") VAR3("B")

@@ -173,6 +173,44 @@ test_evidence(void)
 }
 
 static void
+test_rejection(void)
+{
+	/*
+	 * A TCP-only root whose value b leaves Cat In Packet nothing: TCP
+	 * flows survive half the time, P(TCP) = 0.3 / (0.3 + 0.4).  Both
+	 * samplers must agree with that.
+	 */
+	static const char tcp[] = HEAD VAR("Foo", O("a") O("b"))
+	    VAR("Cat In Packet", O("0") O("1")) ROOT("Foo", "0.5 0.5")
+	    DEF1("Cat In Packet", "Foo", "0.25 0.75  0 0") TAIL;
+	static const char extra[] = "{\"s0_bin_count\": 4, "
+	    "\"tcp_in_pkt_gaussians\": {\"mu\": [1, 5], \"cov\": [0, 4]}}";
+	struct bn *bn;
+	struct diag d;
+	double m[2];
+	int rc;
+
+	rc = load(&bn, COMMON(L7OUTS, L7TAB, PTOUTS, PTTAB, ADDRS,
+	    "0.5 0.5", ADDRS, "0.5 0.5"), tcp, EMPTY, extra, &d);
+	CHECK_EQ_I(rc, 0);
+	if (bn == NULL)
+		return;
+	CHECK(!bn->rejection);
+	CHECK_EQ_I(bn_marginal(bn, "Proto", 0, m, 2, NULL), 0);
+	CHECK_NEAR(m[0], 0.3 / 0.7, 1e-12);
+	CHECK_EQ_I(bn_marginal(bn, "Cat In Packet TCP", 0, m, 2, NULL), 0);
+	CHECK_NEAR(m[0], 0.25, 1e-12);
+	CHECK(sample_js(bn, "Proto", 0, 100000) < 0.01);
+	CHECK(sample_js(bn, "Foo TCP", 0, 100000) < 0.01);
+	CHECK_EQ_I(bn_prepare_rejection(bn, &d), 0);
+	CHECK(bn->rejection);
+	CHECK(sample_js(bn, "Proto", 0, 100000) < 0.01);
+	CHECK(sample_js(bn, "Foo TCP", 0, 100000) < 0.01);
+	CHECK(sample_js(bn, "Src IP Addr", 0, 100000) < 0.01);
+	bn_free(bn);
+}
+
+static void
 test_bad_labels(void)
 {
 	static const char *const extra = EXTRA_NONE;
@@ -315,6 +353,7 @@ main(void)
 {
 	test_latent();
 	test_evidence();
+	test_rejection();
 	test_bad_labels();
 	test_labels_accepted();
 	test_legacy();

@@ -470,6 +470,8 @@ test_load(void)
 
 	CHECK_EQ_I(netconf_load(&nc, "no-such.yaml", &d), -ENOENT);
 	CHECK_STR(d.msg, "no-such.yaml: No such file or directory");
+	CHECK_EQ_I(netconf_load(&nc, ".", &d), -EISDIR);
+	CHECK_STR(d.msg, ".: Is a directory");
 	f = fopen("net.yaml", "w");
 	CHECK(f != NULL);
 	if (f == NULL)
