@@ -33,9 +33,9 @@ check_files() {
 }
 
 mkdir size time
-write_conf fosrd.conf rotate_size 512k
+write_conf fosrd.conf rotate_size 1M
 start_fosrd fosrd.conf
-ctl start --fps 300 --duration 5 --flat --output "$WORK/size" > /dev/null ||
+ctl start --fps 100 --duration 5 --flat --output "$WORK/size" > /dev/null ||
 	fail "start"
 wait_for 60 is_idle || fail "run 1 did not end"
 last=$(ctl_json status | jq -c .last_session)
@@ -43,21 +43,21 @@ n=$(ls size/fosrd-*.pcap | wc -l)
 echo "size rotation: $n files, $(field "$last" .frames) frames"
 [ "$n" -ge 3 ] || fail "only $n files"
 [ "$n" = "$(field "$last" .files)" ] || fail "files: status says otherwise"
-total=$(check_files size $((512 * 1024)) 0)
+total=$(check_files size $((1024 * 1024)) 0)
 [ "$total" = "$(field "$last" .frames)" ] ||
 	fail "files hold $total frames, status $(field "$last" .frames)"
 
 # Reload: time rotation instead of size.
-write_conf fosrd.conf rotate_time 20s
+write_conf fosrd.conf rotate_time 40s
 ctl reload > /dev/null || fail "reload"
-ctl start --fps 100 --duration 5 --flat --output "$WORK/time" > /dev/null ||
+ctl start --fps 50 --duration 5 --flat --output "$WORK/time" > /dev/null ||
 	fail "start"
 wait_for 60 is_idle || fail "run 2 did not end"
 last=$(ctl_json status | jq -c .last_session)
 n=$(ls time/fosrd-*.pcap | wc -l)
 echo "time rotation: $n files, $(field "$last" .frames) frames"
 [ "$n" -ge 3 ] || fail "only $n files"
-total=$(check_files time 0 20)
+total=$(check_files time 0 40)
 [ "$total" = "$(field "$last" .frames)" ] || fail "time: frames differ"
 
 # A broken file on reload is refused and the running settings kept.

@@ -111,14 +111,15 @@ test_roundtrip(void)
 	FILE *f;
 
 	CHECK_EQ_I(parse(&a, "profile \"/x y\"\nfps 0.25\nrotate_size 1k\n"
-	    "taint yes\nmax_flows 128\n", msg), 0);
+	    "taint yes\nmax_flows 128\nnetconf \" a#b\"\n", msg), 0);
 	f = open_memstream(&buf, &len);
 	conf_print(&a, f);
 	fclose(f);
 	CHECK_EQ_I(parse(&b, buf, msg), 0);
 	for (const struct conf_directive *d = conf_directives; d->name; d++)
 		CHECK(conf_same(d, &a, &b));
-	CHECK(strstr(buf, "profile \"/x y\"\n") != NULL);
+	CHECK(strstr(buf, "profile /x y\n") != NULL);
+	CHECK(strstr(buf, "netconf \" a#b\"\n") != NULL);
 	CHECK(strstr(buf, "rotate_size 1024\n") != NULL);
 
 	CHECK_EQ_I(conf_copy(&k, &a), 0);
