@@ -679,22 +679,6 @@ bn_prepare_exact(struct bn_prep *p, struct diag *d)
 	return bn_build_core(p);
 }
 
-static int
-bn_explain_empty(struct bn *bn, struct diag *d)
-{
-	const struct bn_node *l7 = &bn->nodes[bn->l7];
-	bool any = false;
-
-	for (uint32_t r = 0; r < l7->nrows; r++)
-		any = any || bn_mass(l7, r) > 0.0;
-	if (!any)
-		return diag_set(d, "no service of the configuration is in "
-		    "the model's 'Applicative Proto'");
-	return diag_set(d, "no flow of the model fits: no service has both "
-	    "a client and a server (or a public peer) with nonzero usage for "
-	    "the roles the model gives it");
-}
-
 int
 bn_prepare(struct bn *bn, struct diag *d)
 {
@@ -721,8 +705,11 @@ bn_prepare(struct bn *bn, struct diag *d)
 		return bn_prepare_rejection(bn, d);
 	for (uint32_t t = 0; t < bn->ntabs; t++)
 		any = any || bn->tabs[t].d.n > 0;
-	if (!any)
-		return bn_explain_empty(bn, d);
+	if (!any) {
+		diag_set(d, "no flow of the model is possible: every one "
+		    "reaches a row of zeros");
+		return -ESRCH;
+	}
 	return 0;
 }
 

@@ -120,7 +120,10 @@ struct bn {
 	uint32_t pair_dst_rows;
 };
 
-/* Rebuilds the sampler's tables from the current nodes. */
+/*
+ * Rebuilds the sampler's tables from the current nodes; -ESRCH if the
+ * evidence rules out every flow.
+ */
 int bn_prepare(struct bn *bn, struct diag *d);
 /*
  * Rebuilds the sampler for rejection, which bn_prepare uses when exact
