@@ -592,6 +592,7 @@ bn_free(struct bn *bn)
 		bn_node_clear(&bn->nodes[i]);
 	free(bn->nodes);
 	free(bn->order);
+	free(bn->draw);
 	free(bn->bin_val);
 	for (int a = 0; a < 2; a++)
 		for (int b = 0; b < 2; b++)

@@ -166,6 +166,24 @@ bn_free_sampler(struct bn *bn)
 	bn->ncore = 0;
 	free(bn->order);
 	bn->order = NULL;
+	free(bn->draw);
+	bn->draw = NULL;
+	bn->ndraw = 0;
+}
+
+/* The nodes bn_sample_once draws from their rows, in order. */
+static int
+bn_list_draws(struct bn *bn)
+{
+	if ((bn->draw = calloc(bn->n + 1, sizeof(uint32_t))) == NULL)
+		return -ENOMEM;
+	for (uint32_t q = 0; q < bn->n; q++) {
+		enum bn_mode m = bn->nodes[bn->order[q]].mode;
+
+		if (m == BN_FORWARD || m == BN_FOLDED)
+			bn->draw[bn->ndraw++] = bn->order[q];
+	}
+	return 0;
 }
 
 /*
@@ -617,6 +635,8 @@ bn_prepare_rejection(struct bn *bn, struct diag *d)
 			return rc;
 	}
 	bn->rejection = true;
+	if ((rc = bn_list_draws(bn)) != 0)
+		return rc;
 	rng_seed(&r, 1);
 	for (uint32_t t = 0; t < n; t++)
 		ok += bn_attempt(bn, &r, t * 86400 / n, vals) == 0;
@@ -703,6 +723,8 @@ bn_prepare(struct bn *bn, struct diag *d)
 		return rc;
 	if (p.too_big)
 		return bn_prepare_rejection(bn, d);
+	if ((rc = bn_list_draws(bn)) != 0)
+		return rc;
 	for (uint32_t t = 0; t < bn->ntabs; t++)
 		any = any || bn->tabs[t].d.n > 0;
 	if (!any) {
@@ -749,12 +771,10 @@ bn_sample_once(const struct bn *bn, struct rng *r, uint32_t *vals)
 	const struct bn_node *s = &bn->nodes[bn->src_addr];
 	uint32_t rs, rd;
 
-	for (uint32_t q = 0; q < bn->n; q++) {
-		uint32_t i = bn->order[q], row;
+	for (uint32_t q = 0; q < bn->ndraw; q++) {
+		uint32_t i = bn->draw[q], row;
 		const struct bn_node *nd = &bn->nodes[i];
 
-		if (nd->mode != BN_FORWARD && nd->mode != BN_FOLDED)
-			continue;
 		if (!bn_applies(bn, i, vals)) {
 			vals[i] = BN_NA;
 			continue;
