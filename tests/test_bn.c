@@ -217,7 +217,8 @@ test_bad_labels(void)
 
 	expect_load_error(COMMON(L7OUTS, L7TAB, O("port-53") O("port-x")
 	    O("port-123"), PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY,
-	    extra, "variable 'Dst Pt': outcome 'port-x' has no meaning");
+	    extra, "bn/bn_common.bifxml:5: variable 'Dst Pt': outcome "
+	    "'port-x' has no meaning");
 	expect_load_error(COMMON(O("DNS") O("Gopher") O("NTP"), L7TAB,
 	    PTOUTS, PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY, extra,
 	    "variable 'Applicative Proto': outcome 'Gopher'");
