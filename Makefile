@@ -57,7 +57,7 @@ PROGRAMS = $(BUILD)/fosr $(if $(wildcard daemon/fosrd.c),$(BUILD)/fosrd) \
 	$(if $(CTL_SRC),$(BUILD)/fosrctl)
 
 .PHONY: all check demo install uninstall clean distclean bench fuzz \
-	fuzz-long tests asan soak lint
+	fuzz-long tests asan soak lint check-systemd
 
 all: $(PROGRAMS)
 
@@ -126,6 +126,11 @@ tests: all $(TEST_BIN)
 # TESTS="name ..." runs a subset.
 check: tests
 	BUILD=$(abspath $(BUILD)) bash tests/run-tests $(TESTS)
+
+# fosrd under a real systemd in a container (slow: a debootstrap, cached).
+check-systemd: tests
+	FOSR_SLOW_TESTS=1 BUILD=$(abspath $(BUILD)) bash tests/run-tests \
+		t_fosrd_nspawn
 
 demo: all
 	sh tools/demo $(abspath $(BUILD))

@@ -19,6 +19,8 @@
 #include "ring.h"
 
 #define RING_LINE 64
+/* Yields before a waiting thread starts to sleep. */
+#define RING_SPINS 8
 
 struct ring_cell {
 	_Atomic size_t seq;
@@ -154,13 +156,13 @@ ring_wait(struct ring_wait *w)
 	 * new work (about 1 ms), which matters nothing next to the 5 s
 	 * windows of stage 0.
 	 */
-	if (w->n < 64) {
+	if (w->n < RING_SPINS) {
 		w->n++;
 		sched_yield();
 		return;
 	}
-	ts.tv_nsec = 1000L << (w->n - 64 < 10 ? w->n - 64 : 10);
-	if (w->n < 74)
+	ts.tv_nsec = 1000L << (w->n - RING_SPINS < 10 ? w->n - RING_SPINS : 10);
+	if (w->n < RING_SPINS + 10)
 		w->n++;
 	nanosleep(&ts, NULL);
 }

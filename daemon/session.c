@@ -6,7 +6,8 @@
  * wall-clock start time, N workers for each of stages 1 to 3
  * (fosr-s1/0 ...), and one sink thread (fosr-sink) that puts frames back
  * in time order and writes them.  They pass slots by pointer through
- * bounded rings: free -> s1 -> s2 -> s3 -> sink -> free.  A slot holds one
+ * bounded rings, s1 -> s2 -> s3 -> sink, and the sink gives them back to
+ * stage 0 through the free stack.  A slot holds one
  * flow, its packets, its frames and a reference to the profile it was
  * drawn from, and its buffers are reused from flow to flow, so the data
  * path allocates nothing once the buffers have grown.  The number of
@@ -52,6 +53,8 @@
 
 /* Flows are released this long before they start, for stages 1 to 3. */
 #define SESSION_LEAD_NS 100000000ULL
+/* Slot buffers larger than this are freed after their flow. */
+#define SESSION_KEEP_BYTES (64u << 10)
 /* Longest sleep of a waiting thread before it looks at stop again. */
 #define SESSION_NAP_NS 50000000ULL
 
@@ -60,6 +63,8 @@ struct session_slot {
 	struct profref *prof;
 	struct pkt_seq seq;
 	struct frame_buf fb;
+	uint8_t *pay;            /* payload bytes that S2 lent from its scratch */
+	uint32_t paycap;
 	uint64_t seqno;          /* dispatch order */
 	bool dropped;
 };
@@ -84,7 +89,10 @@ struct session_worker {
 struct session {
 	struct session_params p;
 	struct session_slot *slots;
-	struct ring *ring[SESSION_NSTAGES];  /* into each stage; [S0] free */
+	struct ring *ring[SESSION_NSTAGES];  /* into each stage but S0 */
+	pthread_mutex_t free_mu;             /* S0 takes, the sink gives */
+	struct session_slot **free;          /* a stack: warm slots on top */
+	_Atomic unsigned nfree;
 	struct session_worker *workers;
 	unsigned nworkers;
 	_Atomic unsigned exited[SESSION_NSTAGES];
@@ -210,6 +218,40 @@ session_push(struct session *s, struct ring *r, void *p, bool may_stop,
 	return true;
 }
 
+/*
+ * The free slots are a stack, not a ring: the slot freed last is reused
+ * first while its buffers are still warm, and slots beyond the peak
+ * number in flight are never touched, so memory follows the load rather
+ * than max_flows.  Only stage 0 and the sink use it, once per flow each,
+ * so a mutex costs next to nothing here.
+ */
+static struct session_slot *
+session_slot_get(struct session *s)
+{
+	struct session_slot *slot = NULL;
+	unsigned n;
+
+	pthread_mutex_lock(&s->free_mu);
+	if ((n = atomic_load_explicit(&s->nfree, memory_order_relaxed)) > 0) {
+		slot = s->free[n - 1];
+		atomic_store_explicit(&s->nfree, n - 1, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&s->free_mu);
+	return slot;
+}
+
+static void
+session_slot_put(struct session *s, struct session_slot *slot)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->free_mu);
+	n = atomic_load_explicit(&s->nfree, memory_order_relaxed);
+	s->free[n] = slot;
+	atomic_store_explicit(&s->nfree, n + 1, memory_order_relaxed);
+	pthread_mutex_unlock(&s->free_mu);
+}
+
 /* Switches stage 0 to the current profile, keeping its position. */
 static void
 session_s0_follow(struct session *s, struct s0 *s0, struct profref **pr)
@@ -254,7 +296,7 @@ session_s0_window(struct session *s, struct session_worker *wk,
 		    f->start_ns - SESSION_LEAD_NS : 0))
 			return false;
 		ring_wait_reset(&rw);
-		while ((slot = ring_pop(s->ring[SESSION_S0])) == NULL) {
+		while ((slot = session_slot_get(s)) == NULL) {
 			if (session_stopping(s))
 				return false;
 			if (rw.n == 0)
@@ -321,6 +363,44 @@ session_run_s0(struct session_worker *wk)
 	profref_put(pr);
 }
 
+/*
+ * Stage 2 may point payloads into its per-thread scratch, valid only
+ * until its next flow; stage 3 builds this flow later, on another thread.
+ * So the bytes move into the slot, whose buffer is reused like the rest.
+ */
+static int
+session_own_payloads(struct session_slot *slot)
+{
+	struct pkt_seq *seq = &slot->seq;
+	uint64_t need = 0;
+	uint32_t off = 0;
+
+	for (uint32_t i = 0; i < seq->n; i++)
+		if (seq->pkts[i].kind == PAYLOAD_BYTES &&
+		    seq->pkts[i].payload != NULL)
+			need += seq->pkts[i].len;
+	if (need > UINT32_MAX)
+		return -EOVERFLOW;
+	if (need > slot->paycap) {
+		uint8_t *p = realloc(slot->pay, need);
+
+		if (p == NULL)
+			return -ENOMEM;
+		slot->pay = p;
+		slot->paycap = need;
+	}
+	for (uint32_t i = 0; i < seq->n; i++) {
+		struct pkt *k = &seq->pkts[i];
+
+		if (k->kind != PAYLOAD_BYTES || k->payload == NULL)
+			continue;
+		memcpy(slot->pay + off, k->payload, k->len);
+		k->payload = slot->pay + off;
+		off += k->len;
+	}
+	return 0;
+}
+
 /* Stage work on one slot; false marks the flow dropped. */
 static void
 session_work(struct session *s, struct session_worker *wk,
@@ -341,6 +421,8 @@ session_work(struct session *s, struct session_worker *wk,
 	case SESSION_S2:
 		rc = s2_generate(prof->automata, &slot->flow, &slot->seq,
 		    scratch);
+		if (rc == 0)
+			rc = session_own_payloads(slot);
 		if (rc == 0) {
 			session_bump(&wk->ctr.packets, slot->seq.n);
 			if (slot->seq.flow.fallback)
@@ -413,8 +495,21 @@ session_release(struct session *s, struct session_slot *slot)
 {
 	profref_put(slot->prof);
 	slot->prof = NULL;
-	/* The free ring holds every slot, so this push cannot fail. */
-	ring_push(s->ring[SESSION_S0], slot);
+	/*
+	 * Buffers are kept from flow to flow, but not those a rare huge
+	 * flow grew: thousands of slots each holding the largest flow they
+	 * ever saw would cost gigabytes.  Such a flow pays one allocation.
+	 */
+	if (slot->fb.cap > SESSION_KEEP_BYTES)
+		frame_buf_free(&slot->fb);
+	if ((size_t)slot->seq.cap * sizeof(struct pkt) > SESSION_KEEP_BYTES)
+		pkt_seq_free(&slot->seq);
+	if (slot->paycap > SESSION_KEEP_BYTES) {
+		free(slot->pay);
+		slot->pay = NULL;
+		slot->paycap = 0;
+	}
+	session_slot_put(s, slot);
 }
 
 /* Admits the slots that are next in dispatch order. */
@@ -542,14 +637,15 @@ session_alloc(struct session *s, struct diag *d)
 
 	if ((s->slots = calloc(n, sizeof(*s->slots))) == NULL)
 		return -ENOMEM;
-	s->ring[SESSION_S0] = ring_new(n);
+	if ((s->free = calloc(n, sizeof(*s->free))) == NULL)
+		return -ENOMEM;
 	for (int st = SESSION_S1; st < SESSION_NSTAGES; st++)
-		s->ring[st] = ring_new(s->p.ring_size);
-	for (int st = 0; st < SESSION_NSTAGES; st++)
-		if (s->ring[st] == NULL)
+		if ((s->ring[st] = ring_new(s->p.ring_size)) == NULL)
 			return -ENOMEM;
+	/* Slot 0 on top: the first flows use the first slots. */
 	for (unsigned i = 0; i < n; i++)
-		ring_push(s->ring[SESSION_S0], &s->slots[i]);
+		s->free[i] = &s->slots[n - 1 - i];
+	atomic_store(&s->nfree, n);
 	s->nworkers = 2;
 	for (int st = SESSION_S1; st <= SESSION_S3; st++)
 		s->nworkers += s->p.threads[st];
@@ -621,6 +717,7 @@ session_start(const struct session_params *p, struct diag *d)
 		return NULL;
 	}
 	s->p = *p;
+	pthread_mutex_init(&s->free_mu, NULL);
 	s->p.threads[SESSION_S0] = s->p.threads[SESSION_SINK] = 1;
 	for (int st = SESSION_S1; st <= SESSION_S3; st++)
 		if (s->p.threads[st] == 0)
@@ -678,9 +775,12 @@ session_free(struct session *s)
 		profref_put(s->slots[i].prof);
 		pkt_seq_free(&s->slots[i].seq);
 		frame_buf_free(&s->slots[i].fb);
+		free(s->slots[i].pay);
 	}
 	for (int st = 0; st < SESSION_NSTAGES; st++)
 		ring_free(s->ring[st]);
+	pthread_mutex_destroy(&s->free_mu);
+	free(s->free);
 	free(s->workers);
 	free(s->slots);
 	free(s);
@@ -711,14 +811,17 @@ session_stats(const struct session *s, struct session_stats *st)
 	st->errors = atomic_load(&sc->errors);
 	st->order_errors = atomic_load(&s->order_errors);
 	st->profile_swaps = atomic_load(&s->swaps);
-	for (int i = 0; i < SESSION_NSTAGES; i++) {
-		st->threads[i] = s->p.threads[i];
+	for (int i = SESSION_S1; i < SESSION_NSTAGES; i++) {
 		st->ring_used[i] = ring_count(s->ring[i]);
 		st->ring_cap[i] = ring_cap(s->ring[i]);
 	}
-	/* The ring into stage 0 is the free list: report slots in use. */
-	st->flows_held = s->p.max_flows - st->ring_used[SESSION_S0];
+	for (int i = 0; i < SESSION_NSTAGES; i++)
+		st->threads[i] = s->p.threads[i];
+	/* Stage 0 is fed by the free list: report the slots in use. */
+	st->flows_held = s->p.max_flows - atomic_load(&((struct session *)
+	    s)->nfree);
 	st->ring_used[SESSION_S0] = st->flows_held;
+	st->ring_cap[SESSION_S0] = s->p.max_flows;
 	st->finished = session_finished(s);
 	st->failed = atomic_load(&((struct session *)s)->failed) != 0;
 	if (st->failed && st->finished)
