@@ -55,7 +55,8 @@ const struct ctlproto_cmd ctlproto_cmds[] = {
 		{ "log_level", CTLPROTO_T_STRING, "err ... debug" },
 		{ 0 } } },
 	{ "profile.load", true, "load a profile and swap it in", {
-		{ "dir", CTLPROTO_T_STRING, "profile directory or \"default\"" },
+		{ "dir", CTLPROTO_T_STRING,
+		    "profile directory or \"default\"" },
 		{ "config", CTLPROTO_T_STRING, "network configuration" },
 		{ 0 } } },
 	{ "reload", true, "read the configuration file again", { { 0 } } },

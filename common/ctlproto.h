@@ -8,7 +8,8 @@
  *	{"v":1,"id":7,"cmd":"status","args":{...}}
  * and its reply
  *	{"v":1,"id":7,"ok":true,"result":{...}}
- *	{"v":1,"id":7,"ok":false,"error":{"code":"bad-argument","message":"..."}}
+ *	{"v":1,"id":7,"ok":false,
+ *	    "error":{"code":"bad-argument","message":"..."}}
  * Adding a command, an argument or a result field keeps the version;
  * changing the meaning of one bumps it.  fosrd(8) documents every command.
  */

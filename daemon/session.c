@@ -63,7 +63,7 @@ struct session_slot {
 	struct profref *prof;
 	struct pkt_seq seq;
 	struct frame_buf fb;
-	uint8_t *pay;            /* payload bytes that S2 lent from its scratch */
+	uint8_t *pay;            /* payloads S2 lent from its scratch */
 	uint32_t paycap;
 	uint64_t seqno;          /* dispatch order */
 	bool dropped;
@@ -408,14 +408,15 @@ session_work(struct session *s, struct session_worker *wk,
 {
 	const struct profile *prof = slot->prof->p;
 	struct s3_opts o = { .taint = s->p.taint };
+	int64_t sec;
 	int rc = 0;
 
 	if (slot->dropped)
 		return;
 	switch (wk->stage) {
 	case SESSION_S1:
-		rc = s1_sample(prof->bn, prof->conf,
-		    tz_sec_of_day((int64_t)(slot->flow.start_ns / 1000000000ULL)),
+		sec = (int64_t)(slot->flow.start_ns / 1000000000ULL);
+		rc = s1_sample(prof->bn, prof->conf, tz_sec_of_day(sec),
 		    &slot->flow);
 		break;
 	case SESSION_S2:
@@ -554,8 +555,10 @@ session_emit(struct session *s, struct session_merge *m)
 		    slot->fb.data + fr->off, fr->len) < 0)
 			session_fail(s, "sink: write failed");
 		if (e->idx + 1 < slot->fb.n) {
-			merge_advance(&m->heap, slot->fb.frames[e->idx + 1].ts_ns,
-			    e->idx + 1);
+			uint32_t next = e->idx + 1;
+
+			merge_advance(&m->heap, slot->fb.frames[next].ts_ns,
+			    next);
 			continue;
 		}
 		merge_pop(&m->heap);

@@ -111,8 +111,8 @@ is_idle() {
 pcap_frames() {
 	local n=0 f
 	for f in "$@"; do
-		n=$(( n + $(tshark -r "$f" -T fields -e frame.number 2>/dev/null |
-		    wc -l) ))
+		n=$(( n + $(tshark -r "$f" -T fields -e frame.number \
+		    2>/dev/null | wc -l) ))
 	done
 	echo "$n"
 }

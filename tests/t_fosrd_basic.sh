@@ -37,7 +37,8 @@ bytes=$(field "$st" .bytes)
 mean=$((fps * secs))
 tol=$(poisson_tol $mean)
 echo "flows $flows (expected $mean +- $tol), frames $frames, bytes $bytes"
-within "$flows" $mean "$tol" || fail "flow count $flows not within $mean +- $tol"
+within "$flows" $mean "$tol" ||
+	fail "flow count $flows not within $mean +- $tol"
 [ "$flows" = "$started" ] || fail "flows started $started, written $flows"
 [ "$(field "$st" .dropped)" = 0 ] || fail "dropped flows"
 [ "$(field "$st" .errors)" = 0 ] || fail "output errors"

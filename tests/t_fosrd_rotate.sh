@@ -63,7 +63,8 @@ total=$(check_files time 0 40)
 # A broken file on reload is refused and the running settings kept.
 echo "rotate_time soon" >> fosrd.conf
 rc=0; ctl reload 2> err.txt || rc=$?
-[ $rc -eq 1 ] && grep -q "config-error: reload: .*fosrd.conf:[0-9]*: rotate_time: not a valid" \
-	err.txt || fail "bad reload: rc $rc: $(cat err.txt)"
+want="config-error: reload: .*fosrd.conf:[0-9]*: rotate_time: not a valid"
+[ $rc -eq 1 ] && grep -q "$want" err.txt ||
+	fail "bad reload: rc $rc: $(cat err.txt)"
 stop_fosrd
 echo ok
