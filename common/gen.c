@@ -401,7 +401,7 @@ gen_writer(void *arg)
 {
 	struct gen *g = arg;
 	struct gen_batch *b;
-	uint64_t k;
+	uint64_t k, wm;
 	bool last, ready;
 	int rc = 0;
 
@@ -415,14 +415,16 @@ gen_writer(void *arg)
 		if (!ready)
 			break;
 		rc = gen_take_batch(g, b);
+		/* b is refilled as soon as it is free: copy what we need. */
 		last = b->last;
+		wm = last ? UINT64_MAX : b->wm_ns;
 		g->st->sim_ns = b->wm_ns;
 		pthread_mutex_lock(&g->mu);
 		b->state = BATCH_FREE;
 		pthread_cond_broadcast(&g->cv);
 		pthread_mutex_unlock(&g->mu);
 		if (rc == 0)
-			rc = gen_drain(g, last ? UINT64_MAX : b->wm_ns);
+			rc = gen_drain(g, wm);
 		if (rc == 0 && g->o->progress != NULL)
 			g->o->progress(g->o->progress_arg, g->st);
 		if (last)
