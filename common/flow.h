@@ -114,6 +114,7 @@ struct frame {
 	uint64_t ts_ns;
 	uint32_t off;            /* into frame_buf.data */
 	uint32_t len;
+	uint8_t dir;             /* enum pkt_dir: which side sends it */
 };
 
 /* The frames of one flow, in time order; storage is reused. */
@@ -127,6 +128,12 @@ struct frame_buf {
 	uint64_t flow_id;
 	uint8_t l4;
 	uint8_t l7;
+	/* What S3 emitted, per enum pkt_dir. */
+	uint32_t dir_frames[2];
+	uint64_t dir_bytes[2];   /* Ethernet frame bytes */
+	uint64_t dir_payload[2]; /* application payload bytes */
+	/* Input packets S3 had to change, drop or add to to keep TCP valid. */
+	uint32_t repairs;
 };
 
 /* Names: "HTTPS" for display, "https" for files; NULL if out of range. */

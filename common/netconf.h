@@ -47,6 +47,9 @@ struct netconf {
 	size_t nusers;
 	struct nc_iface **servers;
 	size_t nservers;
+	/* Every interface, sorted by address, for netconf_find. */
+	struct nc_iface **by_ip;
+	size_t nifaces;
 };
 
 /* Parses text (YAML or JSON); fname names the file in messages. */
@@ -65,5 +68,14 @@ const struct nc_iface *netconf_find(const struct netconf *nc, uint32_t ip);
  * gateway, whose MAC they all share.
  */
 void netconf_mac_for(const struct netconf *nc, uint32_t ip, uint8_t mac[6]);
+/*
+ * Whether an address is on the simulated network: a configured interface,
+ * or, with no configuration (nc == NULL), any private (RFC 1918) address.
+ */
+bool netconf_is_local(const struct netconf *nc, uint32_t ip);
+/* Whether the address is in 10/8, 172.16/12 or 192.168/16. */
+bool netconf_is_private(uint32_t ip);
+/* The MAC that stands for every address outside the simulated network. */
+extern const uint8_t netconf_gateway_mac[6];
 
 #endif

@@ -45,11 +45,23 @@ struct s0_window {
 	uint32_t n;
 	struct flow *flows;      /* owned by the caller, grown as needed */
 	uint32_t cap;
+	uint64_t *times;         /* scratch for sorting, 2 * cap entries */
 };
 
 void s0_init(struct s0 *s, const struct s0_params *p);
 /* Changes the mean daily rate from the next window on. */
 void s0_set_flows_per_day(struct s0 *s, double flows_per_day);
+/*
+ * Uses another time profile from the next window on, keeping the position,
+ * the ids and the requested daily rate (a reload).
+ */
+void s0_set_profile(struct s0 *s, const struct time_profile *tp);
+/*
+ * The first window boundary at or after t_ns, counted from the epoch.
+ * Peers that share a seed and start on such boundaries draw the same
+ * flows in every window they have in common.
+ */
+uint64_t s0_align(uint64_t t_ns);
 /* Poisson mean of the window starting at t_ns (for status and tests). */
 double s0_window_mean(const struct s0 *s, uint64_t t_ns);
 /*

@@ -9,6 +9,7 @@
  * s1_sample describes one flow by ancestral sampling.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -33,5 +34,10 @@ void bn_free(struct bn *bn);
  */
 int s1_sample(const struct bn *bn, const struct netconf *conf,
     uint32_t sec_of_day, struct flow *f);
+/*
+ * Whether S1 may give ip to a host on the Internet: public unicast space
+ * and no address of the model or of the configuration.
+ */
+bool s1_is_public(const struct bn *bn, uint32_t ip);
 
 #endif

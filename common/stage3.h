@@ -6,6 +6,14 @@
  * S3: frames.  Turns a packet sequence into complete Ethernet/IPv4 frames
  * with valid TCP/UDP/ICMP headers and checksums, real sequence numbers,
  * and payloads split to fit the MTU.
+ *
+ * A TCP sequence that contains a SYN opens with a complete three-way
+ * handshake; one without a SYN is taken as a connection already open.
+ * What the sequence gets wrong for TCP (data before the handshake, data
+ * after a FIN, packets after a RST, repeated SYNs or FINs) is repaired,
+ * and the teardown follows flow.end: END_FIN ends with both FINs
+ * acknowledged, END_RST with a reset, END_OPEN with neither.  The frames
+ * actually emitted are counted in the frame buffer.
  */
 
 #include <stdbool.h>
@@ -14,14 +22,21 @@
 #include "flow.h"
 
 #define S3_MAX_FRAME 1514
+#define S3_MSS 1460              /* TCP payload per segment */
+#define S3_MAX_DATAGRAM 65507    /* UDP/ICMP payload that fits in IPv4 */
 
 struct s3_opts {
 	bool taint;              /* set the IPv4 reserved bit */
 };
 
-/* Builds all frames of seq into fb (emptied first).  0 or -ENOMEM. */
+/*
+ * Builds all frames of seq into fb (emptied first), in time order; the
+ * same seq always gives the same bytes.  0, -ENOMEM, or -EINVAL for an
+ * unknown transport protocol.
+ */
 int s3_build(const struct pkt_seq *seq, const struct s3_opts *o,
     struct frame_buf *fb);
+/* Releases the storage of a frame buffer and zeroes it. */
 void frame_buf_free(struct frame_buf *fb);
 /* Taints or untaints one IPv4 header in place, fixing its checksum. */
 void s3_set_taint(uint8_t *ip_header, bool on);

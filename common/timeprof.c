@@ -74,8 +74,8 @@ timeprof_histogram(struct time_profile *tp, json_t *h, const char *fname,
 			return diag_set(d, "%s: histogram[%zu]: not a "
 			    "non-negative integer", fname, i);
 		if ((unsigned long long)x > TIMEPROF_MAX_COUNT)
-			return diag_set(d, "%s: histogram[%zu]: too large: %lld",
-			    fname, i, (long long)x);
+			return diag_set(d, "%s: histogram[%zu]: too large: "
+			    "%lld", fname, i, (long long)x);
 		tp->hist[i] = (uint64_t)x;
 		tp->total += (double)x;
 	}

@@ -5,11 +5,12 @@
  * name given really is a zone before handing it to TZ: glibc quietly
  * treats an unknown name as UTC, which would shift every generated day
  * without a word.  Offsets are read per instant through localtime_r, never
- * frozen at start-up.
+ * frozen at start-up, and each thread keeps the last one it read.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,17 @@
 
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
 #define TZ_NAME_MAX 128
+/* Seconds over which a thread reuses an offset it looked up. */
+#define TZ_SPAN 900
+
+struct tz_cache {
+	unsigned gen;                    /* 0: empty */
+	int64_t lo;                      /* start of the cached span */
+	int32_t off;
+};
+
+/* Bumped by tz_set so that no thread keeps an offset of the old zone. */
+static _Atomic unsigned tz_generation = 1;
 
 /* Characters that occur in IANA names ("America/Port-au-Prince", "GMT+5"). */
 static bool
@@ -43,6 +55,10 @@ tz_check_name(const char *zone, struct diag *d)
 		return diag_set(d, "time zone: %s: not a zone name", zone);
 	if (strstr(zone, "..") != NULL || zone[0] == '.')
 		return diag_set(d, "time zone: %s: not a zone name", zone);
+	/* Their clocks count leap seconds: not POSIX time, as used here. */
+	if (strncmp(zone, "right/", 6) == 0)
+		return diag_set(d, "time zone: %s: leap-second zones are not "
+		    "supported", zone);
 	for (size_t i = 0; i < n; i++)
 		if (!tz_name_char(zone[i]))
 			return diag_set(d, "time zone: %s: not a zone name",
@@ -80,6 +96,7 @@ tz_set(const char *zone, struct diag *d)
 
 	if (zone == NULL) {
 		tzset();
+		atomic_fetch_add(&tz_generation, 1);
 		return 0;
 	}
 	if ((rc = tz_check_name(zone, d)) != 0)
@@ -89,11 +106,20 @@ tz_set(const char *zone, struct diag *d)
 	if (setenv("TZ", zone, 1) != 0)
 		return -errno;
 	tzset();
+	atomic_fetch_add(&tz_generation, 1);
 	return 0;
 }
 
-int32_t
-tz_offset(int64_t t)
+static int64_t
+tz_mod(int64_t a, int64_t m)
+{
+	int64_t r = a % m;
+
+	return r < 0 ? r + m : r;
+}
+
+static int32_t
+tz_offset_libc(int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -103,19 +129,34 @@ tz_offset(int64_t t)
 	return (int32_t)tm.tm_gmtoff;
 }
 
+/*
+ * localtime_r costs about half a microsecond and takes a lock inside the
+ * C library, while stage 1 asks for the time of day of every flow.  Each
+ * thread therefore remembers the offset of the last quarter hour it saw,
+ * when the offset is the same at both ends of it: no zone changes its
+ * offset twice within 15 minutes, so equal ends mean no change between.
+ * A quarter hour that holds a change is never cached.
+ */
+int32_t
+tz_offset(int64_t t)
+{
+	static __thread struct tz_cache cache;
+	unsigned gen = atomic_load_explicit(&tz_generation,
+	    memory_order_acquire);
+	int64_t lo = t - tz_mod(t, TZ_SPAN);
+	int32_t off;
+
+	if (cache.gen == gen && cache.lo == lo)
+		return cache.off;
+	off = tz_offset_libc(lo);
+	if (tz_offset_libc(lo + TZ_SPAN - 1) != off)
+		return tz_offset_libc(t);
+	cache = (struct tz_cache){ gen, lo, off };
+	return off;
+}
+
 uint32_t
 tz_sec_of_day(int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	uint32_t s;
-
-	if (localtime_r(&tt, &tm) == NULL) {
-		int64_t r = t % 86400;
-
-		return (uint32_t)(r < 0 ? r + 86400 : r);
-	}
-	/* A leap second (zones under "right/") reads as 60: keep the day. */
-	s = (uint32_t)(tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
-	return s < 86400 ? s : 86399;
+	return (uint32_t)tz_mod(t + tz_offset(t), 86400);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "stage0.h"
 #include "timeprof.h"
 #include "tz.h"
@@ -20,6 +21,8 @@
 #define T_0310 1773100800ULL
 /* 2026-03-29 00:00 in Paris (23:00 UTC the day before): 23 hours long. */
 #define T_PARIS_0329 1774738800ULL
+/* 2026-10-25 00:00 in Paris (22:00 UTC the day before): 25 hours long. */
+#define T_PARIS_1025 1792879200ULL
 
 static struct time_profile *tp;
 
@@ -204,6 +207,20 @@ test_dst(void)
 	want[2] = 0;
 	r = correlation(day.local_hour, want, 24);
 	CHECK(r >= 0.99);
+
+	/* The autumn change: local 02:xx happens twice. */
+	p.start_ns = T_PARIS_1025 * NS;
+	p.duration_ns = 25 * 3600 * NS;
+	run(&p, &day);
+	expected_hours(tp, 1, want);
+	sum = want[2];
+	for (int h = 0; h < 24; h++)
+		sum += want[h];
+	CHECK_NEAR(day.mean_sum, sum, 1e-6 * sum);
+	CHECK_NEAR((double)day.total, sum, 4 * sqrt(sum));
+	CHECK_NEAR(day.local_hour[2], 2 * want[2], 4 * sqrt(2 * want[2]));
+	want[2] *= 2;
+	CHECK(correlation(day.local_hour, want, 24) >= 0.99);
 	CHECK_EQ_I(tz_set("UTC", &d), 0);
 }
 
@@ -270,6 +287,23 @@ test_late_peer(void)
 		}
 	}
 	CHECK(compared > 2000);
+
+	/* Unaligned starts agree once both are put on window boundaries. */
+	CHECK_EQ_U(s0_align(0), 0);
+	CHECK_EQ_U(s0_align(1), S0_WINDOW_NS);
+	CHECK_EQ_U(s0_align(S0_WINDOW_NS), S0_WINDOW_NS);
+	p.start_ns = s0_align(T_0310 * NS + 2500000000ULL);
+	CHECK_EQ_U(p.start_ns, (T_0310 + 5) * NS);
+	s0_init(&a, &p);
+	p.start_ns = s0_align((T_0310 + 7) * NS + 1);
+	s0_init(&b, &p);
+	CHECK_EQ_I(s0_next(&a, &wa), 1);
+	CHECK_EQ_I(s0_next(&a, &wa), 1);
+	CHECK_EQ_I(s0_next(&b, &wb), 1);
+	CHECK_EQ_U(wa.start_ns, wb.start_ns);
+	CHECK_EQ_U(wa.n, wb.n);
+	CHECK(wa.n > 0 && wb.n > 0 &&
+	    wa.flows[0].seed == wb.flows[0].seed);
 	s0_window_free(&wa);
 	s0_window_free(&wb);
 }
@@ -358,6 +392,51 @@ test_cut(void)
 	s0_window_free(&w);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The documented draw, redone by hand for a quiet and a busy window: the
+ * window generator comes from the seed and the start instant, then the
+ * count, the times (sorted) and one seed per flow, in that order.
+ */
+static void
+test_contract(void)
+{
+	struct s0_params p = { .tp = tp, .seed = 77, .start_ns = T_0310 * NS,
+		.duration_ns = 0, .flat = true };
+	struct s0_window w = { 0 };
+	uint64_t *t, n;
+	struct rng r;
+	struct s0 s;
+
+	for (int k = 0; k < 2; k++) {
+		p.flows_per_day = k == 0 ? 17280 * 3.0 : 17280 * 5000.0;
+		s0_init(&s, &p);
+		CHECK_EQ_I(s0_next(&s, &w), 1);
+		rng_seed(&r, rng_mix64(p.seed ^ rng_mix64(p.start_ns)));
+		n = rng_poisson(&r, k == 0 ? 3.0 : 5000.0);
+		CHECK_EQ_U(w.n, n);
+		if (w.n != n || (t = calloc(n + 1, sizeof(*t))) == NULL)
+			continue;
+		for (uint64_t i = 0; i < n; i++)
+			t[i] = p.start_ns + rng_below64(&r, S0_WINDOW_NS);
+		qsort(t, n, sizeof(*t), cmp_u64);
+		for (uint64_t i = 0; i < n; i++) {
+			CHECK_EQ_U(w.flows[i].start_ns, t[i]);
+			CHECK_EQ_U(w.flows[i].seed, rng_u64(&r));
+			CHECK_EQ_U(w.flows[i].id, i);
+		}
+		free(t);
+	}
+	s0_window_free(&w);
+}
+
 /* Zero bins give quiet windows, not a failure. */
 static void
 test_zero_bins(void)
@@ -368,12 +447,31 @@ test_zero_bins(void)
 		.duration_ns = DAY_NS };
 	struct day day;
 
+	struct s0_window w = { 0 };
+	struct s0 s;
+
 	run(&p, &day);
 	CHECK_EQ_U(day.local_hour[0] + day.local_hour[12], 0);
 	CHECK_NEAR((double)day.total, 8640, 4 * sqrt(8640));
 	for (int h = 0; h < 24; h++)
 		if (h < 6 || h >= 12)
 			CHECK_EQ_U(day.local_hour[h], 0);
+
+	/* A reload swaps the profile and keeps position, ids and rate. */
+	p.tp = tp;
+	p.flows_per_day = 2 * 185017;
+	s0_init(&s, &p);
+	CHECK_EQ_I(s0_next(&s, &w), 1);
+	CHECK_NEAR(s0_window_mean(&s, T_0310 * NS), 2 * 425 * 5 /
+	    (86400.0 / 95), 1e-9);
+	s0_set_profile(&s, &zp);
+	CHECK_NEAR(s0_window_mean(&s, T_0310 * NS), 0, 0);
+	CHECK_NEAR(s0_window_mean(&s, (T_0310 + 6 * 3600) * NS),
+	    2 * 185017 / 17280.0 * 4, 1e-9);
+	CHECK_EQ_I(s0_next(&s, &w), 1);
+	CHECK_EQ_U(w.start_ns, (T_0310 + 5) * NS);
+	CHECK_EQ_U(w.n, 0);
+	s0_window_free(&w);
 }
 
 int
@@ -391,6 +489,7 @@ main(void)
 	test_scaling();
 	test_cut();
 	test_zero_bins();
+	test_contract();
 	timeprof_free(tp);
 	return tap_done();
 }

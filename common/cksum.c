@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Internet checksum.  The one's-complement sum does not depend on the
+ * byte order it is computed in, as long as the result is stored in the
+ * same order, so the data are read in native order, 32 bits at a time,
+ * into a 64-bit accumulator that cannot overflow for any frame size; the
+ * carries are folded once at the end.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cksum.h"
+
+uint64_t
+cksum_add(uint64_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t w;
+	uint16_t h;
+
+	while (len >= 16) {
+		uint32_t a, b, c, d;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + 4, 4);
+		memcpy(&c, p + 8, 4);
+		memcpy(&d, p + 12, 4);
+		sum += (uint64_t)a + b + c + d;
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		memcpy(&w, p, 4);
+		sum += w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1) {
+		/* The missing byte counts as zero at the next address. */
+		uint8_t pad[2] = { p[0], 0 };
+
+		memcpy(&h, pad, 2);
+		sum += h;
+	}
+	return sum;
+}
+
+static uint16_t
+cksum_reduce(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint16_t
+cksum_fold(uint64_t sum)
+{
+	return (uint16_t)~cksum_reduce(sum);
+}
+
+uint16_t
+cksum(const void *buf, size_t len)
+{
+	return cksum_fold(cksum_add(0, buf, len));
+}
+
+uint64_t
+cksum_pseudo4(const uint8_t *ip, uint8_t proto, uint16_t len)
+{
+	uint64_t sum = cksum_add(0, ip + 12, 8);
+
+	sum += htons(proto);
+	sum += htons(len);
+	return sum;
+}
+
+bool
+cksum_ok(const void *buf, size_t len, uint64_t sum)
+{
+	return cksum_reduce(cksum_add(sum, buf, len)) == 0xffff;
+}
+
+void
+cksum_ipv4_fix(uint8_t *ip)
+{
+	size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
+	uint16_t c;
+
+	ip[10] = 0;
+	ip[11] = 0;
+	c = cksum(ip, hlen);
+	memcpy(ip + 10, &c, 2);
+}

@@ -1,0 +1,905 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * S3: frames.  Each packet that S2 describes becomes one or more complete
+ * Ethernet II / IPv4 frames.  TCP is driven by a small connection model
+ * with one sender state per side (next sequence number, last ACK and
+ * window sent, SYN and FIN sent), so that every sequence and ACK number
+ * is the one a real stack would put there and tshark's analysis finds
+ * nothing to complain about.  S2 learns its sequences from captures and
+ * may ask for things TCP cannot do; the repairs are listed where they are
+ * made.  UDP and ICMP datagrams too large for one frame are sent as IPv4
+ * fragments.  All randomness (ISNs, IP ids, random payloads) comes from
+ * one generator seeded with the flow's seed, so a flow always gives the
+ * same bytes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cksum.h"
+#include "rng.h"
+#include "stage3.h"
+
+#define S3_ETH_LEN 14
+#define S3_IP_LEN 20
+#define S3_TCP_LEN 20
+#define S3_SYN_LEN 28            /* TCP header with MSS, NOP, NOP, SACK-OK */
+#define S3_DGRAM_HDR 8           /* UDP and ICMP headers */
+#define S3_FRAG_DATA 1480        /* IPv4 payload per fragment, 8-aligned */
+#define S3_TLS_REC_MAX (5 + 16401)
+#define S3_TAIL_GAP_NS 50000     /* spacing of frames added at the end */
+#define S3_WIN_LINUX 64240
+#define S3_WIN_WINDOWS 65535
+#define S3_WIN_STEP 1460
+
+#define S3_IP_RB 0x8000
+#define S3_IP_DF 0x4000
+#define S3_IP_MF 0x2000
+
+#define S3_TCPF_KNOWN (TCPF_FIN | TCPF_SYN | TCPF_RST | TCPF_PSH | TCPF_ACK)
+
+/* What one side of the flow has sent so far. */
+struct s3_side {
+	const uint8_t *mac;
+	uint8_t mac_buf[6];
+	uint32_t ip;
+	uint16_t port;
+	uint8_t ttl;
+	bool linux_os;
+	uint16_t ip_id;          /* next IPv4 identification */
+	uint16_t base_win;
+	uint16_t win;            /* window of its last segment */
+	uint32_t snd_nxt;        /* next sequence number */
+	uint32_t last_ack;       /* ACK field of its last segment */
+	int fin_at;              /* packet that carries its FIN, or -1 */
+	bool sent;
+	bool syn;
+	bool fin;
+};
+
+/* Where the payload bytes of a packet come from. */
+struct s3_src {
+	uint8_t kind;            /* enum payload_kind */
+	bool tls;                /* shape random bytes as TLS records */
+	const uint8_t *bytes;
+	uint32_t len;
+	uint64_t key;            /* random bytes: see s3_fill() */
+};
+
+struct s3_ctx {
+	const struct pkt_seq *seq;
+	struct frame_buf *fb;
+	struct rng rng;
+	struct s3_side side[2];  /* by enum pkt_dir: client, server */
+	bool taint;
+	bool hs;                 /* the flow opens with a handshake */
+	bool open;               /* the handshake is complete */
+	bool reset;              /* a RST ended the flow */
+	bool touched;            /* the current packet needed a repair */
+	/* Frame times: see s3_stamp(). */
+	uint64_t now;
+	uint64_t pkt_ts;
+	uint64_t cap;
+	uint64_t min_gap;
+	uint32_t last_len;
+	bool fresh;
+	/* ICMP echo: the data of the last request, for the reply. */
+	uint16_t icmp_id;
+	uint16_t icmp_seq;
+	bool echo_seen;
+	struct s3_src echo;
+	uint8_t scratch[S3_IP_LEN + S3_DGRAM_HDR];
+};
+
+static void
+s3_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+s3_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+s3_pkt_len(const struct pkt *p)
+{
+	return p->kind == PAYLOAD_NONE ? 0 : p->len;
+}
+
+void
+frame_buf_free(struct frame_buf *fb)
+{
+	free(fb->data);
+	free(fb->frames);
+	memset(fb, 0, sizeof(*fb));
+}
+
+void
+s3_set_taint(uint8_t *ip_header, bool on)
+{
+	if (on)
+		ip_header[6] |= 0x80;
+	else
+		ip_header[6] &= 0x7f;
+	cksum_ipv4_fix(ip_header);
+}
+
+/*
+ * Room for one more frame of len bytes.  Both arrays grow by doubling and
+ * are kept from flow to flow, so a long run stops allocating early.
+ */
+static int
+s3_reserve(struct frame_buf *fb, uint32_t len)
+{
+	uint64_t need = (uint64_t)fb->len + len;
+
+	if (need > fb->cap) {
+		uint64_t cap = fb->cap ? fb->cap : 16384;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return -ENOMEM;
+		if ((p = realloc(fb->data, cap)) == NULL)
+			return -ENOMEM;
+		fb->data = p;
+		fb->cap = (uint32_t)cap;
+	}
+	if (fb->n == fb->ncap) {
+		uint32_t ncap = fb->ncap ? fb->ncap * 2 : 64;
+		struct frame *f;
+
+		if (ncap < fb->ncap ||
+		    (f = realloc(fb->frames, ncap * sizeof(*f))) == NULL)
+			return -ENOMEM;
+		fb->frames = f;
+		fb->ncap = ncap;
+	}
+	return 0;
+}
+
+/*
+ * The time of the next frame.  The first frame made for a packet goes out
+ * at the packet's time; the ones after it (segments, added ACKs) follow
+ * at the pace of a 1 Gbit/s link (preamble, FCS and gap included) but
+ * never after the flow's next packet, so S2's order and timing hold.
+ * Times never go back, even if S2's do.
+ */
+static uint64_t
+s3_stamp(struct s3_ctx *c, uint32_t len)
+{
+	uint64_t t;
+
+	if (c->fresh) {
+		t = c->pkt_ts;
+		c->fresh = false;
+	} else {
+		uint32_t wire = c->last_len < 60 ? 60 : c->last_len;
+		uint64_t gap = (uint64_t)(wire + 24) * 8;
+
+		if (gap < c->min_gap)
+			gap = c->min_gap;
+		t = c->now + gap;
+		if (t > c->cap)
+			t = c->cap;
+	}
+	if (t < c->now)
+		t = c->now;
+	c->now = t;
+	c->last_len = len;
+	return t;
+}
+
+/*
+ * Appends one frame from side dir carrying l3len bytes of IPv4 and fills
+ * in Ethernet and IPv4.  Returns the IPv4 header, NULL when out of memory.
+ */
+static uint8_t *
+s3_frame(struct s3_ctx *c, int dir, uint8_t proto, uint32_t l3len,
+    uint16_t frag, uint16_t id)
+{
+	struct frame_buf *fb = c->fb;
+	const struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
+	uint32_t len = S3_ETH_LEN + l3len;
+	struct frame *f;
+	uint8_t *e, *ip;
+
+	if (s3_reserve(fb, len) != 0)
+		return NULL;
+	f = &fb->frames[fb->n++];
+	f->off = fb->len;
+	f->len = len;
+	f->dir = (uint8_t)dir;
+	f->ts_ns = s3_stamp(c, len);
+	fb->len += len;
+	fb->dir_frames[dir]++;
+	fb->dir_bytes[dir] += len;
+
+	e = fb->data + f->off;
+	memcpy(e, y->mac, 6);
+	memcpy(e + 6, x->mac, 6);
+	s3_put16(e + 12, 0x0800);
+
+	ip = e + S3_ETH_LEN;
+	ip[0] = 0x45;
+	ip[1] = 0;
+	s3_put16(ip + 2, (uint16_t)l3len);
+	s3_put16(ip + 4, id);
+	s3_put16(ip + 6, frag | (c->taint ? S3_IP_RB : 0));
+	ip[8] = x->ttl;
+	ip[9] = proto;
+	s3_put32(ip + 12, x->ip);
+	s3_put32(ip + 16, y->ip);
+	cksum_ipv4_fix(ip);
+	return ip;
+}
+
+/*
+ * Writes the TLS record headers that fall in [off, off + n) of a random
+ * payload of total bytes, cut into records of equal size (at most the
+ * TLS 1.3 ciphertext limit), so that an HTTPS flow reads as application
+ * data rather than noise.  Each packet holds whole records, so a flow
+ * never leaves a dissector in the middle of one.
+ */
+static void
+s3_tls_shape(uint32_t total, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	uint32_t nrec, size, extra, k, r;
+
+	/*
+	 * Fewer than 6 bytes cannot be a record with data: a first byte that
+	 * is no record type keeps a dissector from waiting for the rest.
+	 */
+	if (total < 6) {
+		if (off == 0)
+			dst[0] &= 0x0f;
+		return;
+	}
+	nrec = (total + S3_TLS_REC_MAX - 1) / S3_TLS_REC_MAX;
+	size = total / nrec;
+	extra = total % nrec;
+	/* Records before k cannot reach off: each is at least 6 bytes. */
+	k = off / (size + 1);
+	r = k * size + (k < extra ? k : extra);
+	for (; k < nrec && r < off + n; k++) {
+		uint32_t rlen = size + (k < extra ? 1 : 0);
+		uint8_t h[5] = { 0x17, 0x03, 0x03, (uint8_t)((rlen - 5) >> 8),
+			(uint8_t)(rlen - 5) };
+
+		for (uint32_t i = 0; i < 5; i++)
+			if (r + i >= off && r + i < off + n)
+				dst[r + i - off] = h[i];
+		r += rlen;
+	}
+}
+
+/* rng_mix64(), inlined: the loop below spends its time here. */
+static inline uint64_t
+s3_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Random payload bytes.  Each packet draws one 64-bit key from the flow's
+ * generator and byte i of its payload comes from the splitmix64 output
+ * of key and i / 8: 8 bytes for two multiplications instead of two PCG32
+ * steps, and the same bytes however the payload is cut into segments or
+ * fragments, which lets an echo reply return its request's data.
+ */
+static void
+s3_fill(uint64_t key, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	const uint64_t step = 0x9e3779b97f4a7c15ULL;
+	uint64_t w = off / 8, v;
+	uint32_t skip = off % 8, take;
+
+	if (skip != 0) {
+		v = s3_mix(key + w++ * step);
+		take = 8 - skip < n ? 8 - skip : n;
+		memcpy(dst, (const uint8_t *)&v + skip, take);
+		dst += take;
+		n -= take;
+	}
+	for (; n >= 8; n -= 8, dst += 8) {
+		v = s3_mix(key + w++ * step);
+		memcpy(dst, &v, 8);
+	}
+	if (n > 0) {
+		v = s3_mix(key + w * step);
+		memcpy(dst, &v, n);
+	}
+}
+
+static void
+s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
+    uint32_t n)
+{
+	if (n == 0)
+		return;
+	if (src->kind == PAYLOAD_RANDOM) {
+		s3_fill(src->key, off, dst, n);
+		if (src->tls)
+			s3_tls_shape(src->len, off, dst, n);
+	} else if (src->kind == PAYLOAD_BYTES && src->bytes != NULL) {
+		memcpy(dst, src->bytes + off, n);
+	} else {
+		memset(dst, 0, n);
+	}
+}
+
+static void
+s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
+{
+	uint8_t l7 = c->seq->flow.l7;
+
+	src->kind = p->kind;
+	src->bytes = p->payload;
+	src->len = s3_pkt_len(p);
+	src->key = p->kind == PAYLOAD_RANDOM ? rng_u64(&c->rng) : 0;
+	src->tls = c->seq->flow.l4 == L4_TCP &&
+	    (l7 == L7_HTTPS || l7 == L7_IMAPS);
+}
+
+/*
+ * Emits one TCP segment from side dir with n bytes of src from off.  The
+ * ACK field always acknowledges everything the peer has sent, once the
+ * peer's SYN has been seen.  A pure ACK that would repeat the previous
+ * segment's ACK and window is a duplicate ACK to any analyser, so its
+ * window moves by one MSS instead (a window update, as a receiver that
+ * drains its buffer would send).
+ */
+static int
+s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
+    uint32_t off, uint32_t n)
+{
+	struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
+	uint32_t hlen = (flags & TCPF_SYN) ? S3_SYN_LEN : S3_TCP_LEN;
+	uint32_t ack = 0;
+	uint16_t win = x->win, ck;
+	uint8_t *ip, *t;
+
+	if (y->syn || !c->hs) {
+		flags |= TCPF_ACK;
+		ack = y->snd_nxt;
+	} else {
+		flags &= ~TCPF_ACK;
+	}
+	if (n == 0)
+		flags &= ~TCPF_PSH;
+	if (flags & TCPF_RST)
+		win = 0;
+	else if (n == 0 && !(flags & (TCPF_SYN | TCPF_FIN)) && x->sent &&
+	    ack == x->last_ack)
+		win = x->win == x->base_win ? x->base_win - S3_WIN_STEP :
+		    x->base_win;
+
+	ip = s3_frame(c, dir, L4_TCP, S3_IP_LEN + hlen + n, S3_IP_DF,
+	    x->ip_id++);
+	if (ip == NULL)
+		return -ENOMEM;
+	t = ip + S3_IP_LEN;
+	s3_put16(t, x->port);
+	s3_put16(t + 2, y->port);
+	s3_put32(t + 4, x->snd_nxt);
+	s3_put32(t + 8, ack);
+	t[12] = (uint8_t)((hlen / 4) << 4);
+	t[13] = flags;
+	s3_put16(t + 14, win);
+	memset(t + 16, 0, 4);
+	if (flags & TCPF_SYN) {
+		static const uint8_t opt[8] = { 2, 4, S3_MSS >> 8,
+			S3_MSS & 0xff, 1, 1, 4, 2 };
+
+		memcpy(t + S3_TCP_LEN, opt, sizeof(opt));
+	}
+	if (n > 0)
+		s3_src_copy(src, off, t + hlen, n);
+	ck = cksum_fold(cksum_add(cksum_pseudo4(ip, L4_TCP,
+	    (uint16_t)(hlen + n)), t, hlen + n));
+	memcpy(t + 16, &ck, 2);
+
+	x->snd_nxt += n + !!(flags & TCPF_SYN) + !!(flags & TCPF_FIN);
+	x->last_ack = ack;
+	if (!(flags & TCPF_RST))
+		x->win = win;
+	x->sent = true;
+	x->syn |= !!(flags & TCPF_SYN);
+	x->fin |= !!(flags & TCPF_FIN);
+	c->reset |= !!(flags & TCPF_RST);
+	if (dir == DIR_FWD && !(flags & TCPF_SYN) && y->syn)
+		c->open = true;
+	c->fb->dir_payload[dir] += n;
+	return 0;
+}
+
+/* Sends whatever the three-way handshake still lacks. */
+static int
+s3_tcp_handshake(struct s3_ctx *c)
+{
+	int rc = 0;
+
+	if (!c->side[DIR_FWD].syn)
+		rc = s3_tcp_seg(c, DIR_FWD, TCPF_SYN, NULL, 0, 0);
+	if (rc == 0 && !c->side[DIR_BWD].syn)
+		rc = s3_tcp_seg(c, DIR_BWD, TCPF_SYN | TCPF_ACK, NULL, 0, 0);
+	if (rc == 0 && !c->open)
+		rc = s3_tcp_seg(c, DIR_FWD, TCPF_ACK, NULL, 0, 0);
+	return rc;
+}
+
+/*
+ * S2 knows nothing of windows and may hand one side a payload larger
+ * than the peer's window.  Before a segment would fill the window, the
+ * peer acknowledges what it has, as a real receiver would have long
+ * before.
+ */
+static int
+s3_tcp_room(struct s3_ctx *c, int dir, uint32_t n)
+{
+	const struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
+
+	if (x->snd_nxt + n - y->last_ack < y->win)
+		return 0;
+	return s3_tcp_seg(c, !dir, TCPF_ACK, NULL, 0, 0);
+}
+
+/*
+ * Plans the repairs that need the whole sequence: where each side's FIN
+ * goes and where the flow stops.  Returns how many packets are used.
+ * - The first RST ends the connection: later packets are dropped (a
+ *   stack answers them with more RSTs, which the model did not ask for).
+ *   END_FIN flows keep no RST, END_OPEN flows neither RST nor FIN.
+ * - A side sends nothing after its FIN: its FIN goes on the first FIN
+ *   packet at or after its last data, or on that last data packet if
+ *   the model put a FIN before it.  Further FINs are dropped (a second
+ *   FIN would be a retransmission).
+ */
+static uint32_t
+s3_tcp_plan(struct s3_ctx *c)
+{
+	const struct pkt_seq *s = c->seq;
+	uint8_t end = s->flow.end;
+	uint32_t n = s->n, i;
+	int last_data[2] = { -1, -1 };
+	bool any_fin[2] = { false, false };
+
+	for (i = 0; i < n; i++)
+		c->hs |= !!(s->pkts[i].tcp_flags & TCPF_SYN);
+	if (end != END_FIN && end != END_OPEN)
+		for (i = 0; i < n; i++)
+			if (s->pkts[i].tcp_flags & TCPF_RST) {
+				n = i + 1;
+				break;
+			}
+	for (i = 0; i < n; i++) {
+		const struct pkt *p = &s->pkts[i];
+		int d = p->dir ? 1 : 0;
+
+		if (s3_pkt_len(p) > 0)
+			last_data[d] = (int)i;
+		if (p->tcp_flags & TCPF_FIN)
+			any_fin[d] = true;
+	}
+	for (int d = 0; d < 2; d++) {
+		struct s3_side *x = &c->side[d];
+
+		x->fin_at = -1;
+		if (end == END_OPEN || !any_fin[d])
+			continue;
+		for (i = last_data[d] < 0 ? 0 : (uint32_t)last_data[d];
+		    i < n && x->fin_at < 0; i++)
+			if ((s->pkts[i].dir ? 1 : 0) == d &&
+			    (s->pkts[i].tcp_flags & TCPF_FIN))
+				x->fin_at = (int)i;
+		if (x->fin_at < 0)
+			x->fin_at = last_data[d];
+	}
+	return n;
+}
+
+/*
+ * A SYN in the input.  Only the first SYN of each side is sent; a server
+ * SYN before the client's brings the client's SYN first.
+ */
+static int
+s3_tcp_syn(struct s3_ctx *c, int d)
+{
+	int rc = 0;
+
+	if (!c->hs || c->side[d].syn) {
+		c->touched = true;
+		return 0;
+	}
+	if (d == DIR_BWD && !c->side[DIR_FWD].syn) {
+		c->touched = true;
+		rc = s3_tcp_seg(c, DIR_FWD, TCPF_SYN, NULL, 0, 0);
+	}
+	if (rc == 0)
+		rc = s3_tcp_seg(c, d, TCPF_SYN, NULL, 0, 0);
+	return rc;
+}
+
+/*
+ * One input packet of a TCP flow.  Flags are cleaned first (URG, ECN and
+ * unknown bits dropped, FIN and RST as planned), then the SYN, then the
+ * handshake is completed if anything else is to be sent (data before the
+ * handshake, or a SYN with data, gets the missing SYN-ACK/ACK in front of
+ * it), then the payload in MSS-sized segments with PSH and FIN on the
+ * last, then the RST.
+ */
+static int
+s3_tcp_pkt(struct s3_ctx *c, uint32_t i)
+{
+	const struct pkt *p = &c->seq->pkts[i];
+	int d = p->dir ? 1 : 0;
+	uint8_t end = c->seq->flow.end;
+	uint8_t f = p->tcp_flags & S3_TCPF_KNOWN;
+	uint32_t len = s3_pkt_len(p), off, n;
+	struct s3_src src;
+	int rc = 0;
+
+	if (end == END_OPEN || end == END_FIN)
+		f &= ~TCPF_RST;
+	f &= ~TCPF_FIN;
+	if ((int)i == c->side[d].fin_at && !(f & TCPF_RST))
+		f |= TCPF_FIN;
+	if (f != (p->tcp_flags & S3_TCPF_KNOWN) || (f & TCPF_SYN && len > 0))
+		c->touched = true;
+
+	if (f & TCPF_SYN) {
+		if ((rc = s3_tcp_syn(c, d)) != 0)
+			return rc;
+		if (len == 0 && !(f & (TCPF_FIN | TCPF_RST)))
+			return 0;
+	}
+	if (c->hs && !c->open && !(d == DIR_FWD && len == 0 &&
+	    !(f & (TCPF_FIN | TCPF_RST)) && c->side[DIR_BWD].syn)) {
+		c->touched = true;
+		if ((rc = s3_tcp_handshake(c)) != 0)
+			return rc;
+	}
+
+	s3_src_of(c, p, &src);
+	for (off = 0; off < len && rc == 0; off += n) {
+		bool last;
+
+		n = len - off < S3_MSS ? len - off : S3_MSS;
+		last = off + n == len;
+		if ((rc = s3_tcp_room(c, d, n)) != 0)
+			break;
+		rc = s3_tcp_seg(c, d, TCPF_ACK | (last ?
+		    f & (TCPF_PSH | TCPF_FIN) : 0), &src, off, n);
+	}
+	if (rc == 0 && len == 0 && !(f & TCPF_RST))
+		rc = s3_tcp_seg(c, d, f & (TCPF_FIN | TCPF_ACK), NULL, 0, 0);
+	if (rc == 0 && (f & TCPF_RST))
+		rc = s3_tcp_seg(c, d, TCPF_RST | TCPF_ACK, NULL, 0, 0);
+	return rc;
+}
+
+/*
+ * After the last packet: complete a handshake left half-done, then end
+ * the connection the way the flow says.  For END_FIN the missing FINs
+ * are sent (the client closes first when neither side did) and the last
+ * data or FIN of each side gets its ACK.  END_RST without a RST gets one
+ * from the client.  END_OPEN and END_ANY leave the connection as it is.
+ */
+static int
+s3_tcp_tail(struct s3_ctx *c)
+{
+	struct s3_side *a = &c->side[DIR_FWD], *b = &c->side[DIR_BWD];
+	uint8_t end = c->seq->flow.end;
+	int rc = 0;
+
+	c->fresh = false;
+	c->cap = UINT64_MAX;
+	c->min_gap = S3_TAIL_GAP_NS;
+	if (c->reset)
+		return 0;
+	if (c->hs && !c->open && (rc = s3_tcp_handshake(c)) != 0)
+		return rc;
+	if (end == END_RST)
+		return s3_tcp_seg(c, DIR_FWD, TCPF_RST | TCPF_ACK, NULL, 0, 0);
+	if (end != END_FIN)
+		return 0;
+	if (!a->fin)
+		rc = s3_tcp_seg(c, DIR_FWD, TCPF_FIN | TCPF_ACK, NULL, 0, 0);
+	if (rc == 0 && !b->fin)
+		rc = s3_tcp_seg(c, DIR_BWD, TCPF_FIN | TCPF_ACK, NULL, 0, 0);
+	if (rc == 0 && b->last_ack != a->snd_nxt)
+		rc = s3_tcp_seg(c, DIR_BWD, TCPF_ACK, NULL, 0, 0);
+	if (rc == 0 && a->last_ack != b->snd_nxt)
+		rc = s3_tcp_seg(c, DIR_FWD, TCPF_ACK, NULL, 0, 0);
+	return rc;
+}
+
+/*
+ * Sends one UDP or ICMP datagram from side dir: the 8-byte header hdr
+ * (checksum field zero) then n payload bytes.  Above one frame it is cut
+ * into IPv4 fragments sharing one identification (DF cleared, MF on all
+ * but the last); the checksum covers the whole datagram and is summed as
+ * the pieces are written.  Linux sets DF on what it does not fragment.
+ */
+static int
+s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
+    const struct s3_src *src, uint32_t n)
+{
+	struct s3_side *x = &c->side[dir];
+	uint32_t total = S3_DGRAM_HDR + n, off, piece, hdr_off = 0;
+	uint16_t id = x->ip_id++, df, ck;
+	uint64_t sum = 0;
+	uint8_t *ip = NULL, *body;
+
+	df = total <= S3_FRAG_DATA && x->linux_os ? S3_IP_DF : 0;
+	for (off = 0; off < total; off += piece) {
+		piece = total - off < S3_FRAG_DATA ? total - off : S3_FRAG_DATA;
+		ip = s3_frame(c, dir, proto, S3_IP_LEN + piece, (uint16_t)(df |
+		    (off + piece < total ? S3_IP_MF : 0) | (off / 8)), id);
+		if (ip == NULL)
+			return -ENOMEM;
+		body = ip + S3_IP_LEN;
+		if (off == 0) {
+			memcpy(body, hdr, S3_DGRAM_HDR);
+			hdr_off = (uint32_t)(body - c->fb->data);
+			s3_src_copy(src, 0, body + S3_DGRAM_HDR,
+			    piece - S3_DGRAM_HDR);
+		} else {
+			s3_src_copy(src, off - S3_DGRAM_HDR, body, piece);
+		}
+		sum = cksum_add(sum, body, piece);
+	}
+
+	if (proto == L4_UDP) {
+		ck = cksum_fold(sum + cksum_pseudo4(ip, L4_UDP,
+		    (uint16_t)total));
+		/* Zero means "no checksum" in UDP (RFC 768). */
+		if (ck == 0)
+			ck = 0xffff;
+		memcpy(c->fb->data + hdr_off + 6, &ck, 2);
+	} else {
+		ck = cksum_fold(sum);
+		memcpy(c->fb->data + hdr_off + 2, &ck, 2);
+	}
+	c->fb->dir_payload[dir] += n;
+	return 0;
+}
+
+static uint32_t
+s3_dgram_len(struct s3_ctx *c, const struct pkt *p)
+{
+	uint32_t n = s3_pkt_len(p);
+
+	/* IPv4 cannot carry more; the rest of the payload is cut. */
+	if (n > S3_MAX_DATAGRAM) {
+		c->touched = true;
+		n = S3_MAX_DATAGRAM;
+	}
+	return n;
+}
+
+static int
+s3_udp_pkt(struct s3_ctx *c, uint32_t i)
+{
+	const struct pkt *p = &c->seq->pkts[i];
+	int d = p->dir ? 1 : 0;
+	uint32_t n = s3_dgram_len(c, p);
+	uint8_t hdr[S3_DGRAM_HDR];
+	struct s3_src src;
+
+	s3_put16(hdr, c->side[d].port);
+	s3_put16(hdr + 2, c->side[!d].port);
+	s3_put16(hdr + 4, (uint16_t)(S3_DGRAM_HDR + n));
+	s3_put16(hdr + 6, 0);
+	s3_src_of(c, p, &src);
+	return s3_datagram(c, d, L4_UDP, hdr, &src, n);
+}
+
+/*
+ * The body of an ICMP error sent by side d: the IPv4 header and the
+ * first 8 bytes (a UDP header without checksum) of a datagram the peer
+ * sent it, as RFC 792 asks.
+ */
+static void
+s3_icmp_quote(struct s3_ctx *c, int d, struct s3_src *src)
+{
+	const struct s3_side *x = &c->side[d], *y = &c->side[!d];
+	uint8_t *q = c->scratch;
+
+	memset(q, 0, sizeof(c->scratch));
+	q[0] = 0x45;
+	s3_put16(q + 2, sizeof(c->scratch));
+	s3_put16(q + 4, y->ip_id);
+	q[8] = y->ttl > 1 ? y->ttl - 1 : 1;
+	q[9] = L4_UDP;
+	s3_put32(q + 12, y->ip);
+	s3_put32(q + 16, x->ip);
+	cksum_ipv4_fix(q);
+	s3_put16(q + 20, y->port);
+	s3_put16(q + 22, x->port);
+	s3_put16(q + 24, S3_DGRAM_HDR);
+	src->kind = PAYLOAD_BYTES;
+	src->bytes = q;
+	src->len = sizeof(c->scratch);
+	src->tls = false;
+}
+
+/*
+ * One ICMP message.  Echo requests carry the flow's identifier and a
+ * sequence number that counts requests; a reply answers the last request
+ * with its identifier, sequence number and data.  Error types quote a
+ * datagram; any other type gets a zero second word and the payload.
+ */
+static int
+s3_icmp_pkt(struct s3_ctx *c, uint32_t i)
+{
+	const struct pkt *p = &c->seq->pkts[i];
+	int d = p->dir ? 1 : 0;
+	uint8_t hdr[S3_DGRAM_HDR] = { p->icmp_type, 0 };
+	struct s3_src src;
+	uint32_t n = s3_dgram_len(c, p);
+
+	s3_src_of(c, p, &src);
+	switch (p->icmp_type) {
+	case 8:
+		c->icmp_seq++;
+		c->echo = src;
+		c->echo.len = n;
+		c->echo_seen = true;
+		s3_put16(hdr + 4, c->icmp_id);
+		s3_put16(hdr + 6, c->icmp_seq);
+		break;
+	case 0:
+		s3_put16(hdr + 4, c->icmp_id);
+		s3_put16(hdr + 6, c->icmp_seq);
+		if (c->echo_seen) {
+			src = c->echo;
+			n = src.len;
+		}
+		break;
+	case 3:
+		hdr[1] = 3;      /* port unreachable */
+		/* FALLTHROUGH */
+	case 4:
+	case 5:
+	case 11:
+	case 12:
+		s3_icmp_quote(c, d, &src);
+		n = src.len;
+		break;
+	}
+	return s3_datagram(c, d, L4_ICMP, hdr, &src, n);
+}
+
+/* A MAC for a side whose flow has none: locally administered, from the IP. */
+static void
+s3_side_mac(struct s3_side *x, const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	x->mac = mac;
+	if (memcmp(mac, zero, 6) != 0)
+		return;
+	x->mac_buf[0] = 0x02;
+	x->mac_buf[1] = 0x00;
+	s3_put32(x->mac_buf + 2, x->ip);
+	x->mac = x->mac_buf;
+}
+
+static void
+s3_side_init(struct s3_ctx *c, int d)
+{
+	const struct flow *fl = &c->seq->flow;
+	struct s3_side *x = &c->side[d];
+	uint8_t os = d == DIR_FWD ? fl->client_os : fl->server_os;
+
+	memset(x, 0, sizeof(*x));
+	x->ip = d == DIR_FWD ? fl->client_ip : fl->server_ip;
+	x->port = d == DIR_FWD ? fl->client_port : fl->server_port;
+	x->ttl = d == DIR_FWD ? fl->ttl_client : fl->ttl_server;
+	x->linux_os = os != OS_WINDOWS;
+	if (x->ttl == 0)
+		x->ttl = x->linux_os ? 64 : 128;
+	x->base_win = x->linux_os ? S3_WIN_LINUX : S3_WIN_WINDOWS;
+	x->win = x->base_win;
+	x->fin_at = -1;
+	s3_side_mac(x, d == DIR_FWD ? fl->client_mac : fl->server_mac);
+}
+
+static void
+s3_setup(struct s3_ctx *c, const struct pkt_seq *seq,
+    const struct s3_opts *o, struct frame_buf *fb)
+{
+	memset(c, 0, sizeof(*c));
+	c->seq = seq;
+	c->fb = fb;
+	c->taint = o != NULL && o->taint;
+	s3_side_init(c, DIR_FWD);
+	s3_side_init(c, DIR_BWD);
+
+	/* Fixed draw order: ISNs, IP ids, ICMP id, then payloads. */
+	rng_seed(&c->rng, seq->flow.seed);
+	c->side[DIR_FWD].snd_nxt = rng_u32(&c->rng);
+	c->side[DIR_BWD].snd_nxt = rng_u32(&c->rng);
+	c->side[DIR_FWD].ip_id = (uint16_t)rng_u32(&c->rng);
+	c->side[DIR_BWD].ip_id = (uint16_t)rng_u32(&c->rng);
+	c->icmp_id = (uint16_t)rng_u32(&c->rng);
+
+	fb->len = 0;
+	fb->n = 0;
+	fb->flow_id = seq->flow.id;
+	fb->l4 = seq->flow.l4;
+	fb->l7 = seq->flow.l7;
+	memset(fb->dir_frames, 0, sizeof(fb->dir_frames));
+	memset(fb->dir_bytes, 0, sizeof(fb->dir_bytes));
+	memset(fb->dir_payload, 0, sizeof(fb->dir_payload));
+	fb->repairs = 0;
+}
+
+/*
+ * A TCP flow without any SYN is taken as already open: each side's
+ * "last ACK" starts at what the other will send first, so nothing looks
+ * acknowledged twice or unseen.
+ */
+static void
+s3_tcp_setup(struct s3_ctx *c)
+{
+	struct s3_side *a = &c->side[DIR_FWD], *b = &c->side[DIR_BWD];
+
+	if (c->hs)
+		return;
+	c->open = true;
+	a->last_ack = b->snd_nxt;
+	b->last_ack = a->snd_nxt;
+}
+
+int
+s3_build(const struct pkt_seq *seq, const struct s3_opts *o,
+    struct frame_buf *fb)
+{
+	struct s3_ctx c;
+	uint32_t n = seq->n, i;
+	uint8_t l4 = seq->flow.l4;
+	int rc = 0;
+
+	s3_setup(&c, seq, o, fb);
+	if (l4 != L4_TCP && l4 != L4_UDP && l4 != L4_ICMP)
+		return -EINVAL;
+	if (l4 == L4_TCP) {
+		n = s3_tcp_plan(&c);
+		s3_tcp_setup(&c);
+		fb->repairs += seq->n - n;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		c.pkt_ts = seq->pkts[i].ts_ns;
+		c.cap = i + 1 < n ? seq->pkts[i + 1].ts_ns : UINT64_MAX;
+		c.fresh = true;
+		c.touched = false;
+		if (l4 == L4_TCP)
+			rc = s3_tcp_pkt(&c, i);
+		else if (l4 == L4_UDP)
+			rc = s3_udp_pkt(&c, i);
+		else
+			rc = s3_icmp_pkt(&c, i);
+		fb->repairs += c.touched;
+	}
+	if (rc == 0 && l4 == L4_TCP)
+		rc = s3_tcp_tail(&c);
+	if (rc != 0) {
+		/* Never hand on half a flow. */
+		fb->n = 0;
+		fb->len = 0;
+	}
+	return rc;
+}
