@@ -83,14 +83,19 @@ awk -v f="$first" -v u=$U0 'BEGIN { exit !(f >= u + 0.5 && f < u + 5.5) }' ||
 capinfos -M -a -S -r f.pcap | grep -q '\.[0-9]\{9\}$' ||
 	fail "no nanosecond timestamps: $(capinfos -a -S -r f.pcap)"
 
-# The duration: flows start within the hour and the file ends soon after.
-start_min=$(awk -F, 'NR > 1 { if (m == "" || $1 < m) m = $1 } END { print m }' a.csv)
-start_max=$(awk -F, 'NR > 1 { if ($1 > m) m = $1 } END { print m }' a.csv)
+# The duration: flows start within the hour, and the file ends with the
+# end of the flow that ends last, no later than the longest flow allows.
+read -r smin smax emax dmax <<< "$(awk -F, 'NR > 1 {
+	if (a == "" || $1 < a) a = $1; if ($1 > b) b = $1
+	if ($1 + $2 > e) e = $1 + $2; if ($2 > d) d = $2 }
+	END { printf "%.6f %.6f %.6f %.6f\n", a, b, e, d }' a.csv)"
 last=$(capinfos -M -e -S -T -r a.pcap | awk -F'\t' '{ print $2 }')
-awk -v a="$start_min" -v b="$start_max" -v l="$last" -v u=$U0 'BEGIN {
-	if (a < u || b >= u + 3605 || b < u + 3540) exit 1
-	if (l > u + 3600 + 900) exit 1 }' ||
-	fail "flows start $start_min..$start_max, last packet $last for [$U0, +3600)"
+echo "flows start $smin..$smax, longest $dmax s, last packet $last"
+awk -v a="$smin" -v b="$smax" -v e="$emax" -v d="$dmax" -v l="$last" \
+    -v u=$U0 'BEGIN {
+	if (a < u || b >= u + 3600 || b < u + 3540) exit 1
+	if (l - e > 0.00001 || e - l > 0.00001 || l > u + 3600 + d) exit 1 }' ||
+	fail "the flows of one hour do not fill [$U0, +3600) and end there"
 
 # The daily shape follows the zone: one day in UTC and in Tokyo (+9 h),
 # hourly flow counts correlate once shifted by nine hours.
