@@ -20,6 +20,7 @@
 
 #include "cmd.h"
 #include "flowrec.h"
+#include "fsutil.h"
 #include "gen.h"
 #include "pcapout.h"
 #include "profile.h"
@@ -231,6 +232,9 @@ cp_parse_args(struct cp_args *a, int argc, char **argv)
 	}
 	if (a->out[0] == '\0')
 		return cp_usage_error("-o: empty file name");
+	if (a->flows != NULL && fsutil_same_file(a->out, a->flows))
+		return cp_usage_error("--flows: %s is also the pcap output",
+		    a->flows);
 	return 0;
 }
 
