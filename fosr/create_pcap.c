@@ -181,9 +181,9 @@ cp_parse_opt(struct cp_args *a, int c, const char *arg)
 		errno = 0;
 		a->flows_per_day = strtod(arg, &end);
 		if (errno != 0 || *end != '\0' || end == arg ||
-		    !(a->flows_per_day > 0 && a->flows_per_day < 1e12))
+		    !(a->flows_per_day > 0 && a->flows_per_day <= 1e9))
 			return cp_usage_error("-f: not a positive number of "
-			    "flows per day: '%s'", arg);
+			    "flows per day up to 1e9: '%s'", arg);
 		break;
 	default:
 		return 2;
