@@ -151,7 +151,8 @@ am_arena_put(struct am_parse *ps, size_t n, uint8_t **dst, uint32_t *off)
 
 	if (am->arena_len + n > UINT32_MAX)
 		return -ENOMEM;
-	if (am->arena_len + n > ps->arena_cap) {
+	/* Even an empty payload gets a real address. */
+	if (am->arena == NULL || am->arena_len + n > ps->arena_cap) {
 		size_t cap = ps->arena_cap ? ps->arena_cap : 4096;
 		uint8_t *p;
 
