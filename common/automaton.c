@@ -36,6 +36,9 @@
  *	edges into it needs one of positive count, every state with two
  *	or more edges out of it one of positive p, and the accepting state
  *	must be reachable with 1 to cap packets.
+ *   A key may appear only once in an object.  The number of states times
+ *	(cap + 1)(cap + 2)/2 is at most 2^26 (4096 states at the default
+ *	cap of 100 packets).
  */
 #include <errno.h>
 #include <jansson.h>
