@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every libFuzzer target (tests/fuzz/fuzz_*.c) with ASan and UBSan
-# for a bounded time through tools/fuzz: about a minute of fuzzing in
-# all, 3 to 10 seconds per target.  Any crash, leak, sanitizer report or
+# for a bounded time through tools/fuzz: about 30 seconds of fuzzing
+# in all, 2 to 10 seconds per target.  Any crash, leak, sanitizer report or
 # target that does not build fails the test.  Skipped where clang cannot
 # build libFuzzer programs.
 set -u
@@ -19,9 +19,9 @@ if ! command -v clang >/dev/null ||
 fi
 n=$(ls "$FOSR_SRCDIR"/tests/fuzz/fuzz_*.c | wc -l)
 [ "$n" -ge 1 ] || { echo "no fuzz targets"; exit 1; }
-secs=$((60 / n))
+secs=$((30 / n))
 [ $secs -gt 10 ] && secs=10
-[ $secs -lt 3 ] && secs=3
+[ $secs -lt 2 ] && secs=2
 out=$(sh "$FOSR_SRCDIR/tools/fuzz" "$FOSR_BUILDDIR" $secs 2>&1)
 rc=$?
 echo "$out"
