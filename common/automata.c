@@ -2,9 +2,9 @@
 /*
  * The set of automata of a profile: every JSON file of its automata
  * folder, read in name order so that loading never depends on the
- * directory, each parsed and checked by automaton.c.  One bad file fails the whole set, and two
- * files claiming the same (protocol, l7protocol) are an error rather than
- * a silent replacement.  Read-only once loaded.
+ * directory, each parsed and checked by automaton.c.  One bad file fails
+ * the whole set, and two files claiming the same (protocol, l7protocol)
+ * are an error rather than a silent replacement.  Read-only once loaded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -78,9 +78,11 @@ automata_load_cap(struct automata **out, const struct profile_src *src,
 	int rc;
 
 	*out = NULL;
-	if ((a = automata_new(max_pkts)) == NULL)
-		return errno == EINVAL ? diag_set(d, "%u packets per flow is "
-		    "out of range 1..%u", max_pkts, AUTOMATON_CAP_MAX) : -ENOMEM;
+	if ((a = automata_new(max_pkts)) == NULL && errno == EINVAL)
+		return diag_set(d, "%u packets per flow is out of range 1..%u",
+		    max_pkts, AUTOMATON_CAP_MAX);
+	if (a == NULL)
+		return -ENOMEM;
 	if ((rc = profile_src_list(src, "automata", ".json", &names, d)) != 0)
 		goto out;
 	for (size_t i = 0; names[i] != NULL && rc == 0; i++)

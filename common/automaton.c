@@ -32,6 +32,10 @@
  *	and not all be 0.
  *   Payload lengths are at most 65507 bytes for UDP and ICMP, 1 MiB for
  *	TCP.
+ *   Edges of count 0 are accepted but never walked.  Every state with
+ *	edges into it needs one of positive count, every state with two
+ *	or more edges out of it one of positive p, and the accepting state
+ *	must be reachable with 1 to cap packets.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -408,8 +412,8 @@ am_symbol(struct am_parse *ps, const char *sym, const char *path,
 	}
 	if (ps->am->l4 == L4_TCP) {
 		if ((us = strchr(sym, '_')) == NULL)
-			return am_err(ps, path, "\"%s\": expected FLAGS_DIR_KIND",
-			    sym);
+			return am_err(ps, path,
+			    "\"%s\": expected FLAGS_DIR_KIND", sym);
 		for (const char *c = sym; c < us; c++) {
 			const char *fl = "FSRPAU", *at = strchr(fl, *c);
 
@@ -445,7 +449,8 @@ am_gauss(struct am_parse *ps, json_t *e, const char *path, double mu[2],
 	if ((m = am_member(ps, e, path, "mu", &rc)) == NULL)
 		return rc;
 	if (!json_is_array(m) || json_array_size(m) != 2)
-		return am_errk(ps, path, "mu", "expected an array of 2 numbers");
+		return am_errk(ps, path, "mu",
+		    "expected an array of 2 numbers");
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(p, sizeof(p), "%s.mu[%zu]", path, i);
 		if ((rc = am_finite(ps, json_array_get(m, i), p, &mu[i])) != 0)
@@ -603,8 +608,8 @@ am_units(struct am_parse *ps, json_t *root)
 			if (strcmp(u, units[i].name) == 0)
 				break;
 		if (i == sizeof(units) / sizeof(units[0]))
-			return am_err(ps, "iat_unit", "expected \"ps\", \"ns\", "
-			    "\"us\", \"ms\" or \"s\"");
+			return am_err(ps, "iat_unit", "expected \"ps\", "
+			    "\"ns\", \"us\", \"ms\" or \"s\"");
 		am->iat_scale = units[i].scale;
 	}
 	if ((v = json_object_get(root, "size_includes_l4_header")) != NULL) {
@@ -756,234 +761,54 @@ am_parse_root(struct am_parse *ps, json_t *root)
 	return am_states(ps);
 }
 
-/*
- * The graph.  Nodes are found by (state, f, b) in an open-addressing
- * table that lives only while the graph is built.
- */
-struct am_build {
-	uint64_t *keys;          /* key + 1; 0 marks a free slot */
-	uint32_t *vals;
-	size_t mask;
-	struct automaton_in *ins;   /* with the target in tgt */
-	uint32_t *tgt;
-	size_t ins_cap;
-	uint32_t *stack;
-	size_t nodes_cap;
-};
-
-static inline uint64_t
-am_key(uint32_t state, uint32_t f, uint32_t b)
-{
-	return ((uint64_t)state << 32 | (uint64_t)f << 16 | b) + 1;
-}
-
-static inline size_t
-am_slot(uint64_t key, size_t mask)
-{
-	return (size_t)(rng_mix64(key) & mask);
-}
-
-static uint32_t
-am_find(const struct am_build *bd, uint64_t key)
-{
-	for (size_t i = am_slot(key, bd->mask);; i = (i + 1) & bd->mask) {
-		if (bd->keys[i] == key)
-			return bd->vals[i];
-		if (bd->keys[i] == 0)
-			return UINT32_MAX;
-	}
-}
-
+/* Per state: in-edges of positive count with their alias table. */
 static int
-am_table_grow(struct am_build *bd)
+am_state_ins(struct automaton *am)
 {
-	size_t n = (bd->mask + 1) * 2, old = bd->mask + 1;
-	uint64_t *k = calloc(n, sizeof(*k)), *ok = bd->keys;
-	uint32_t *v = malloc(n * sizeof(*v)), *ov = bd->vals;
-
-	if (k == NULL || v == NULL) {
-		free(k);
-		free(v);
-		return -ENOMEM;
-	}
-	bd->keys = k;
-	bd->vals = v;
-	bd->mask = n - 1;
-	for (size_t i = 0; i < old; i++) {
-		size_t j;
-
-		if (ok[i] == 0)
-			continue;
-		for (j = am_slot(ok[i], bd->mask); k[j] != 0;
-		    j = (j + 1) & bd->mask)
-			;
-		k[j] = ok[i];
-		v[j] = ov[i];
-	}
-	free(ok);
-	free(ov);
-	return 0;
-}
-
-/* Finds or adds a node; *fresh tells whether it was added. */
-static int
-am_node(struct am_parse *ps, struct am_build *bd, uint32_t state, uint32_t f,
-    uint32_t b, uint32_t *id, bool *fresh)
-{
-	struct automaton *am = ps->am;
-	uint64_t key = am_key(state, f, b);
-	size_t i;
-
-	*fresh = false;
-	if ((*id = am_find(bd, key)) != UINT32_MAX)
-		return 0;
-	if (am->nnodes == AUTOMATON_NODES_MAX)
-		return am_err(ps, NULL, "more than %u graph nodes for %u "
-		    "packets per flow", AUTOMATON_NODES_MAX, am->cap);
-	if ((am->nnodes + 1) * 2 > bd->mask + 1 && am_table_grow(bd) != 0)
-		return -ENOMEM;
-	if (am->nnodes == bd->nodes_cap) {
-		size_t cap = bd->nodes_cap * 2;
-		struct automaton_node *nn;
-		uint32_t *st;
-
-		nn = realloc(am->nodes, cap * sizeof(*nn));
-		if (nn == NULL)
-			return -ENOMEM;
-		am->nodes = nn;
-		if ((st = realloc(bd->stack, cap * sizeof(*st))) == NULL)
-			return -ENOMEM;
-		bd->stack = st;
-		bd->nodes_cap = cap;
-	}
-	for (i = am_slot(key, bd->mask); bd->keys[i] != 0;
-	    i = (i + 1) & bd->mask)
-		;
-	bd->keys[i] = key;
-	bd->vals[i] = am->nnodes;
-	*id = am->nnodes++;
-	memset(&am->nodes[*id], 0, sizeof(am->nodes[*id]));
-	am->nodes[*id].state = state;
-	am->nodes[*id].f = (uint16_t)f;
-	am->nodes[*id].b = (uint16_t)b;
-	*fresh = true;
-	return 0;
-}
-
-static int
-am_in_add(struct am_build *bd, struct automaton *am, uint32_t target,
-    uint32_t origin, uint32_t edge)
-{
-	if (am->nins == bd->ins_cap) {
-		size_t cap = bd->ins_cap * 2;
-		struct automaton_in *in;
-		uint32_t *t;
-
-		if (cap > UINT32_MAX)
-			return -ENOMEM;
-		if ((in = realloc(bd->ins, cap * sizeof(*in))) == NULL)
-			return -ENOMEM;
-		bd->ins = in;
-		if ((t = realloc(bd->tgt, cap * sizeof(*t))) == NULL)
-			return -ENOMEM;
-		bd->tgt = t;
-		bd->ins_cap = cap;
-	}
-	bd->ins[am->nins].origin = origin;
-	bd->ins[am->nins].edge = edge;
-	bd->tgt[am->nins++] = target;
-	return 0;
-}
-
-/*
- * Depth-first expansion from (initial, 0, 0) through the edges of
- * positive count, out-edges in file order, up to cap packets.
- */
-static int
-am_expand(struct am_parse *ps, struct am_build *bd, const uint32_t *out_first,
-    const uint32_t *out_edge)
-{
-	struct automaton *am = ps->am;
-	size_t top = 0;
-	uint32_t id;
-	bool fresh;
-	int rc;
-
-	if ((rc = am_node(ps, bd, am->initial, 0, 0, &id, &fresh)) != 0)
-		return rc;
-	bd->stack[top++] = id;
-	while (top > 0) {
-		uint32_t n = bd->stack[--top];
-		uint32_t s = am->nodes[n].state;
-
-		for (uint32_t k = out_first[s]; k < out_first[s + 1]; k++) {
-			const struct automaton_edge *e = &am->edges[out_edge[k]];
-			uint32_t f = am->nodes[n].f, b = am->nodes[n].b;
-
-			if (!e->eps && e->dir == DIR_FWD)
-				f++;
-			else if (!e->eps)
-				b++;
-			if (f + b > am->cap)
-				continue;
-			rc = am_node(ps, bd, e->dst, f, b, &id, &fresh);
-			if (rc != 0)
-				return rc;
-			if (fresh)
-				bd->stack[top++] = id;
-			if ((rc = am_in_add(bd, am, id, n, out_edge[k])) != 0)
-				return rc;
-		}
-	}
-	return 0;
-}
-
-/* Groups the in-edges by target, keeping their order; builds choosers. */
-static int
-am_index_ins(struct automaton *am, const struct am_build *bd)
-{
-	uint32_t *pos;
+	uint32_t *fill = NULL;
 	double *w = NULL;
-	uint32_t wmax = 0;
 	int rc = -ENOMEM;
 
-	if ((am->ins = malloc((am->nins + 1) * sizeof(*am->ins))) == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < am->nins; i++)
-		am->nodes[bd->tgt[i]].in_n++;
-	for (uint32_t n = 0, sum = 0; n < am->nnodes; n++) {
-		am->nodes[n].in_first = sum;
-		sum += am->nodes[n].in_n;
-		if (am->nodes[n].in_n > wmax)
-			wmax = am->nodes[n].in_n;
-	}
-	if ((pos = calloc(am->nnodes, sizeof(*pos))) == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < am->nins; i++) {
-		struct automaton_node *nd = &am->nodes[bd->tgt[i]];
-
-		am->ins[nd->in_first + pos[bd->tgt[i]]++] = bd->ins[i];
-	}
-	if ((w = malloc((wmax + 1) * sizeof(*w))) == NULL)
+	am->in_first = calloc(am->nstates + 1, sizeof(*am->in_first));
+	am->ins = malloc((am->nedges + 1) * sizeof(*am->ins));
+	fill = calloc(am->nstates + 1, sizeof(*fill));
+	w = malloc((am->nedges + 1) * sizeof(*w));
+	if (!am->in_first || !am->ins || !fill || !w)
 		goto out;
-	for (uint32_t n = 1; n < am->nnodes; n++) {
-		struct automaton_node *nd = &am->nodes[n];
+	for (uint32_t i = 0; i < am->nedges; i++)
+		if (am->edges[i].count > 0)
+			am->in_first[am->edges[i].dst + 1]++;
+	for (uint32_t s = 0; s < am->nstates; s++)
+		am->in_first[s + 1] += am->in_first[s];
+	memcpy(fill, am->in_first, am->nstates * sizeof(*fill));
+	for (uint32_t i = 0; i < am->nedges; i++)
+		if (am->edges[i].count > 0)
+			am->ins[fill[am->edges[i].dst]++].edge = i;
 
-		if (nd->in_n < 2)
+	for (uint32_t s = 0; s < am->nstates; s++) {
+		struct automaton_in *in = &am->ins[am->in_first[s]];
+		uint32_t n = am->in_first[s + 1] - am->in_first[s];
+		struct dist dt;
+
+		if (n == 0)
 			continue;
-		for (uint32_t k = 0; k < nd->in_n; k++)
-			w[k] = am->edges[am->ins[nd->in_first + k].edge].count;
-		if ((nd->pick = malloc(sizeof(*nd->pick))) == NULL ||
-		    dist_init(nd->pick, w, nd->in_n) != 0) {
-			free(nd->pick);
-			nd->pick = NULL;
+		for (uint32_t k = 0; k < n; k++)
+			w[k] = am->edges[in[k].edge].count;
+		if (dist_init(&dt, w, n) != 0)
 			goto out;
+		for (uint32_t k = 0; k < n; k++) {
+			double t = ldexp(dt.prob[k], 32);
+
+			in[k].thr = t >= 4294967295.0 ? UINT32_MAX :
+			    (uint32_t)t;
+			in[k].alias = dt.alias[k];
 		}
+		dist_free(&dt);
 	}
 	rc = 0;
 out:
+	free(fill);
 	free(w);
-	free(pos);
 	return rc;
 }
 
@@ -999,72 +824,89 @@ am_combine(uint8_t mask, unsigned e)
 	return out;
 }
 
-/* One node's combinations from its in-edges; true if they grew. */
-static bool
-am_ends_node(struct automaton *am, uint32_t n)
+/* Epsilon edges as out-lists per state, for the closure in a cell. */
+struct am_eps {
+	uint32_t *first;         /* nstates + 1 */
+	uint32_t *to;
+	uint32_t *queue;         /* 4 * nstates: a state grows 4 times */
+};
+
+static int
+am_eps_init(struct am_eps *ep, const struct automaton *am)
 {
-	struct automaton_node *nd = &am->nodes[n];
-	uint8_t m = nd->ends;
+	ep->first = calloc(am->nstates + 1, sizeof(*ep->first));
+	ep->to = malloc((am->nedges + 1) * sizeof(*ep->to));
+	ep->queue = malloc(4 * (size_t)am->nstates * sizeof(*ep->queue));
+	if (!ep->first || !ep->to || !ep->queue)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < am->nedges; i++)
+		if (am->edges[i].eps && am->edges[i].count > 0)
+			ep->first[am->edges[i].src + 1]++;
+	for (uint32_t s = 0; s < am->nstates; s++)
+		ep->first[s + 1] += ep->first[s];
+	/* The queue is free until the first cell: fill pointers go there. */
+	memcpy(ep->queue, ep->first, am->nstates * sizeof(*ep->queue));
+	for (uint32_t i = 0; i < am->nedges; i++) {
+		const struct automaton_edge *e = &am->edges[i];
 
-	/* The walk stops at the root, whatever leads in. */
-	if (n == 0)
-		return false;
-	for (uint32_t j = 0; j < nd->in_n; j++) {
-		const struct automaton_in *in = &am->ins[nd->in_first + j];
-
-		m |= am_combine(am->nodes[in->origin].ends,
-		    AUTOMATON_COMBO(am->edges[in->edge].tcp_flags));
+		if (e->eps && e->count > 0)
+			ep->to[ep->queue[e->src]++] = e->dst;
 	}
-	if (m == nd->ends)
-		return false;
-	nd->ends = m;
-	return true;
+	return 0;
 }
 
 /*
- * Which FIN/RST combinations the paths from the root to each node carry.
- * Emitting edges raise f + b, so nodes are settled layer by layer, with a
- * fixed point inside a layer for the epsilon edges (which add nothing).
+ * One cell (f, b) of every state: first what emitting edges bring from
+ * the cells before (already final), then the closure over the epsilon
+ * edges, which keep the cell and add no FIN or RST.
  */
-static int
-am_ends(struct automaton *am)
+static void
+am_cell(struct automaton *am, struct am_eps *ep, uint32_t f, uint32_t b)
 {
-	uint32_t *order, *first;
-	uint32_t layers = am->cap + 2;
+	uint32_t c = automaton_cell(am, f, b), head = 0, tail = 0;
+	uint8_t *ends = am->ends;
+	size_t nc = am->ncells;
 
-	order = malloc(am->nnodes * sizeof(*order));
-	first = calloc(layers, sizeof(*first));
-	if (order == NULL || first == NULL) {
-		free(order);
-		free(first);
-		return -ENOMEM;
-	}
-	for (uint32_t n = 0; n < am->nnodes; n++)
-		first[am->nodes[n].f + am->nodes[n].b + 1]++;
-	for (uint32_t l = 1; l < layers; l++)
-		first[l] += first[l - 1];
-	for (uint32_t n = 0; n < am->nnodes; n++)
-		order[first[am->nodes[n].f + am->nodes[n].b]++] = n;
-	am->nodes[0].ends = 1;
-	for (uint32_t l = 0, lo = 0; l + 1 < layers; l++) {
-		uint32_t hi = first[l];
-		bool changed = true;
+	for (uint32_t s = 0; s < am->nstates; s++) {
+		uint8_t m = ends[s * nc + c];
 
-		while (changed) {
-			changed = false;
-			for (uint32_t k = lo; k < hi; k++)
-				changed |= am_ends_node(am, order[k]);
+		for (uint32_t k = am->in_first[s]; k < am->in_first[s + 1];
+		    k++) {
+			const struct automaton_edge *e =
+			    &am->edges[am->ins[k].edge];
+			uint32_t of = f, ob = b;
+
+			if (e->eps || (e->dir == DIR_FWD ? f : b) == 0)
+				continue;
+			if (e->dir == DIR_FWD)
+				of--;
+			else
+				ob--;
+			m |= am_combine(ends[e->src * nc +
+			    automaton_cell(am, of, ob)],
+			    AUTOMATON_COMBO(e->tcp_flags));
 		}
-		lo = hi;
+		ends[s * nc + c] = m;
+		if (m != 0)
+			ep->queue[tail++] = s;
 	}
-	free(order);
-	free(first);
-	return 0;
+	while (head < tail) {
+		uint32_t s = ep->queue[head++];
+
+		for (uint32_t k = ep->first[s]; k < ep->first[s + 1]; k++) {
+			uint8_t *t = &ends[ep->to[k] * nc + c];
+
+			if ((*t | ends[s * nc + c]) != *t) {
+				*t |= ends[s * nc + c];
+				ep->queue[tail++] = ep->to[k];
+			}
+		}
+	}
 }
 
 /* The end points, column by column, for every class. */
 static int
-am_points(struct automaton *am, const struct am_build *bd)
+am_points(struct automaton *am)
 {
 	static const uint8_t cls[4] = { AUTOMATON_END_ANY, AUTOMATON_END_FIN,
 		AUTOMATON_END_RST, AUTOMATON_END_OPEN };
@@ -1074,24 +916,15 @@ am_points(struct automaton *am, const struct am_build *bd)
 		uint32_t n = 0;
 
 		pt->col = calloc(am->cap + 2, sizeof(*pt->col));
-		pt->node = malloc((am->cap + 1) * (am->cap + 2) / 2 *
-		    sizeof(*pt->node));
-		pt->b = malloc((am->cap + 1) * (am->cap + 2) / 2 *
-		    sizeof(*pt->b));
-		if (!pt->col || !pt->node || !pt->b)
+		pt->b = malloc(am->ncells * sizeof(*pt->b));
+		if (!pt->col || !pt->b)
 			return -ENOMEM;
 		for (uint32_t f = 0; f <= am->cap; f++) {
 			pt->col[f] = n;
-			for (uint32_t b = f == 0; f + b <= am->cap; b++) {
-				uint32_t id = am_find(bd,
-				    am_key(am->accepting, f, b));
-
-				if (id == UINT32_MAX || id == 0 ||
-				    !(am->nodes[id].ends & cls[c]))
-					continue;
-				pt->node[n] = id;
-				pt->b[n++] = (uint16_t)b;
-			}
+			for (uint32_t b = f == 0; f + b <= am->cap; b++)
+				if (automaton_ends(am, am->accepting, f, b) &
+				    cls[c])
+					pt->b[n++] = (uint16_t)b;
 		}
 		pt->col[am->cap + 1] = n;
 		pt->n = n;
@@ -1099,57 +932,46 @@ am_points(struct automaton *am, const struct am_build *bd)
 	return 0;
 }
 
+/*
+ * Reachability from (initial, 0, 0) cell by cell in order of f + b, so
+ * that emitting edges only ever read settled cells.
+ */
 static int
 am_graph(struct am_parse *ps)
 {
 	struct automaton *am = ps->am;
-	struct am_build bd = { 0 };
-	uint32_t *out_first = NULL, *out_edge = NULL;
-	int rc = -ENOMEM;
+	struct am_eps ep = { 0 };
+	size_t total;
+	int rc;
 
-	out_first = calloc(am->nstates + 1, sizeof(*out_first));
-	out_edge = malloc(am->nedges * sizeof(*out_edge));
-	bd.mask = 1023;
-	bd.keys = calloc(bd.mask + 1, sizeof(*bd.keys));
-	bd.vals = malloc((bd.mask + 1) * sizeof(*bd.vals));
-	bd.nodes_cap = bd.ins_cap = 256;
-	am->nodes = malloc(bd.nodes_cap * sizeof(*am->nodes));
-	bd.stack = malloc(bd.nodes_cap * sizeof(*bd.stack));
-	bd.ins = malloc(bd.ins_cap * sizeof(*bd.ins));
-	bd.tgt = malloc(bd.ins_cap * sizeof(*bd.tgt));
-	if (!out_first || !out_edge || !bd.keys || !bd.vals || !am->nodes ||
-	    !bd.stack || !bd.ins || !bd.tgt)
+	am->ncells = (am->cap + 1) * (am->cap + 2) / 2;
+	total = (size_t)am->nstates * am->ncells;
+	if (total > AUTOMATON_GRAPH_MAX)
+		return am_err(ps, NULL, "%u states are too many for %u packets "
+		    "per flow", am->nstates, am->cap);
+	if ((am->ends = calloc(total, 1)) == NULL ||
+	    (rc = am_state_ins(am)) != 0 || (rc = am_eps_init(&ep, am)) != 0) {
+		rc = -ENOMEM;
 		goto out;
-
-	/* Out-edges of positive count per state, in file order. */
-	for (uint32_t i = 0; i < am->nedges; i++)
-		if (am->edges[i].count > 0)
-			out_first[am->edges[i].src + 1]++;
-	for (uint32_t s = 0; s < am->nstates; s++)
-		out_first[s + 1] += out_first[s];
-	for (uint32_t i = 0, *fill = out_first; i < am->nedges; i++)
-		if (am->edges[i].count > 0)
-			out_edge[fill[am->edges[i].src]++] = i;
-	memmove(out_first + 1, out_first, am->nstates * sizeof(*out_first));
-	out_first[0] = 0;
-
-	if ((rc = am_expand(ps, &bd, out_first, out_edge)) != 0 ||
-	    (rc = am_index_ins(am, &bd)) != 0 ||
-	    (rc = am_ends(am)) != 0 ||
-	    (rc = am_points(am, &bd)) != 0)
+	}
+	am->ends[(size_t)am->initial * am->ncells] = 1;
+	for (uint32_t l = 0; l <= am->cap; l++)
+		for (uint32_t f = 0; f <= l; f++)
+			am_cell(am, &ep, f, l - f);
+	/* Whatever leads back into the root, the walk stops there. */
+	am->ends[(size_t)am->initial * am->ncells] = 1;
+	for (size_t i = 0; i < total; i++)
+		am->nnodes += am->ends[i] != 0;
+	if ((rc = am_points(am)) != 0)
 		goto out;
 	if (am->points[0].n == 0)
 		rc = am_err(ps, NULL, "no path from state %u to accepting "
 		    "state %u emits between 1 and %u packets", am->initial,
 		    am->accepting, am->cap);
 out:
-	free(out_first);
-	free(out_edge);
-	free(bd.keys);
-	free(bd.vals);
-	free(bd.stack);
-	free(bd.ins);
-	free(bd.tgt);
+	free(ep.first);
+	free(ep.to);
+	free(ep.queue);
 	return rc;
 }
 
@@ -1197,20 +1019,15 @@ automaton_free(struct automaton *am)
 		return;
 	for (int c = 0; c < 4; c++) {
 		free(am->points[c].col);
-		free(am->points[c].node);
 		free(am->points[c].b);
-	}
-	for (uint32_t n = 0; am->nodes != NULL && n < am->nnodes; n++) {
-		if (am->nodes[n].pick != NULL)
-			dist_free(am->nodes[n].pick);
-		free(am->nodes[n].pick);
 	}
 	for (uint32_t i = 0; am->edges != NULL && i < am->nedges; i++) {
 		if (am->edges[i].weights != NULL)
 			dist_free(am->edges[i].weights);
 		free(am->edges[i].weights);
 	}
-	free(am->nodes);
+	free(am->ends);
+	free(am->in_first);
 	free(am->ins);
 	free(am->edges);
 	free(am->arena);
@@ -1220,17 +1037,12 @@ automaton_free(struct automaton *am)
 	free(am);
 }
 
-uint32_t
+uint8_t
 automaton_point(const struct automaton *am, uint32_t f, uint32_t b)
 {
-	const struct automaton_points *pt = &am->points[0];
-
-	if (f > am->cap)
-		return UINT32_MAX;
-	for (uint32_t k = pt->col[f]; k < pt->col[f + 1]; k++)
-		if (pt->b[k] == b)
-			return pt->node[k];
-	return UINT32_MAX;
+	if (f + b == 0 || f > am->cap || b > am->cap - f)
+		return 0;
+	return automaton_ends(am, am->accepting, f, b);
 }
 
 const uint8_t *

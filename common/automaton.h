@@ -14,7 +14,10 @@
  * of forward and backward packets emitted on the way there, with f + b
  * bounded by the per-flow packet cap.  Only edges whose count is positive
  * enter it, since a walk weighted by count can never take the others; so
- * every node reached from the root can walk back to it.
+ * every node reached from the root can walk back to it.  The graph is not
+ * stored edge by edge: a node's in-edges are those of its state whose
+ * origin is a node, so a dense table of nodes (one byte each) and the
+ * in-edges of each state say it all, and stay in cache during walks.
  */
 
 #include <stdbool.h>
@@ -31,8 +34,8 @@
 #define AUTOMATON_CAP_MAX 1000
 /* Largest state index a file may use. */
 #define AUTOMATON_STATES_MAX 4096
-/* Largest graph built; beyond it the file is refused for this cap. */
-#define AUTOMATON_NODES_MAX (4u << 20)
+/* Largest graph (states times cells) built for one file. */
+#define AUTOMATON_GRAPH_MAX (1u << 26)
 
 /*
  * What a TCP flow's packets hold, as a combination c: bit 0 "some packet
@@ -75,30 +78,24 @@ struct automaton_edge {
 	double size_mean;        /* payload bytes */
 };
 
-/* An edge into a node: which automaton edge, from which node. */
+/*
+ * An edge of positive count into a state.  The in-edges of a state are
+ * stored together with their alias table over the counts (slot k is
+ * taken if the draw is below thr, else slot alias).
+ */
 struct automaton_in {
-	uint32_t origin;
 	uint32_t edge;
-};
-
-struct automaton_node {
-	uint32_t state;
-	uint16_t f;
-	uint16_t b;
-	uint32_t in_first;       /* into ins */
-	uint32_t in_n;
-	uint8_t ends;            /* combinations the paths from the root have */
-	struct dist *pick;       /* by count; NULL when in_n < 2 */
+	uint32_t thr;            /* acceptance threshold, scaled to 2^32 */
+	uint32_t alias;          /* slot within the state's in-edges */
 };
 
 /*
- * Accepting nodes by end point, column by column: the points with f == x
- * are node[col[x]] .. node[col[x + 1] - 1], sorted by b.
+ * End points (f, b) of the accepting state, column by column: those with
+ * f == x are b[col[x]] .. b[col[x + 1] - 1], in increasing order.
  */
 struct automaton_points {
 	uint32_t n;
 	uint32_t *col;           /* cap + 2 entries */
-	uint32_t *node;
 	uint16_t *b;
 };
 
@@ -121,13 +118,34 @@ struct automaton {
 	uint32_t *choice_len;    /* per payload choice: length */
 	uint32_t nchoices;
 
-	struct automaton_node *nodes;   /* nodes[0] is the root */
-	uint32_t nnodes;
+	/*
+	 * The graph: for each state and each (f, b) with f + b <= cap (a
+	 * cell), the FIN/RST combinations of the paths that reach it from
+	 * the root (initial, 0, 0); 0 where none does.
+	 */
+	uint32_t ncells;         /* (cap + 1) (cap + 2) / 2 */
+	uint8_t *ends;           /* nstates * ncells */
+	uint32_t nnodes;         /* reachable (state, f, b) */
+	uint32_t *in_first;      /* nstates + 1: in-edges of each state */
 	struct automaton_in *ins;
-	uint32_t nins;
 	/* [0] every end point, then those of AUTOMATON_END_FIN, _RST, _OPEN */
 	struct automaton_points points[4];
 };
+
+/* Cell of (f, b), f + b <= cap: row f starts after rows 0 .. f - 1. */
+static inline uint32_t
+automaton_cell(const struct automaton *am, uint32_t f, uint32_t b)
+{
+	return f * (am->cap + 1) - f * (f - 1) / 2 + b;
+}
+
+/* The combinations reaching (state, f, b); 0 if it is unreachable. */
+static inline uint8_t
+automaton_ends(const struct automaton *am, uint32_t state, uint32_t f,
+    uint32_t b)
+{
+	return am->ends[(size_t)state * am->ncells + automaton_cell(am, f, b)];
+}
 
 /*
  * A profile's set of automata (stage2.h has its functions): at most one
@@ -157,8 +175,11 @@ int automaton_parse(struct automaton **out, const char *name,
     const char *text, size_t len, uint32_t cap, struct diag *d);
 void automaton_free(struct automaton *am);
 
-/* The accepting node with end point (f, b), or UINT32_MAX. */
-uint32_t automaton_point(const struct automaton *am, uint32_t f, uint32_t b);
+/*
+ * The combinations with which a flow can end at (f, b); 0 if it cannot
+ * (and for (0, 0): a flow has at least one packet).
+ */
+uint8_t automaton_point(const struct automaton *am, uint32_t f, uint32_t b);
 /* The payload bytes of choice i (AUTOMATON_PL_BYTES). */
 const uint8_t *automaton_choice(const struct automaton *am, uint32_t i);
 

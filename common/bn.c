@@ -592,6 +592,7 @@ bn_free(struct bn *bn)
 		bn_node_clear(&bn->nodes[i]);
 	free(bn->nodes);
 	free(bn->order);
+	free(bn->draw);
 	free(bn->bin_val);
 	for (int a = 0; a < 2; a++)
 		for (int b = 0; b < 2; b++)
@@ -725,6 +726,53 @@ bn_warn_services(const struct bn *bn, const struct netconf *nc)
 	}
 }
 
+/* Says which offered services lack a client or a server to be drawn. */
+static void
+bn_explain(const struct bn *bn, const struct netconf *nc, struct diag *d)
+{
+	const struct bn_node *l7 = &bn->nodes[bn->l7];
+	char buf[sizeof(d->msg)];
+	size_t n = 0;
+	uint32_t k = (uint32_t)(nc->nusers + nc->nservers);
+
+	buf[0] = '\0';
+	for (uint32_t j = 0; j < l7->k; j++) {
+		enum l7_proto p = l7->val[j];
+		bool cl = false, sv = false;
+
+		if (p == L7_NONE || !(nc->services & (1u << p)))
+			continue;
+		for (uint32_t i = 0; i < k; i++) {
+			cl = cl || bn_conf_weight(bn_conf_iface(nc, i),
+			    BN_ROLE_USER, p) > 0;
+			sv = sv || bn_conf_weight(bn_conf_iface(nc, i),
+			    BN_ROLE_SERVER, p) > 0;
+		}
+		if ((!cl || !sv) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s "
+			    "has no %s with nonzero usage", n ? "; " : "",
+			    l7_key(p), !cl ? "client" : "server");
+	}
+	if (n > 0)
+		diag_set(d, "no flow of the model fits the configuration: %s",
+		    buf);
+	else
+		diag_set(d, "no flow of the model fits the configuration: "
+		    "the roles the model gives its services need other hosts "
+		    "(or distinct ones) than the configuration has");
+}
+
+static bool
+bn_any_service(const struct bn *bn)
+{
+	const struct bn_node *l7 = &bn->nodes[bn->l7];
+
+	for (size_t c = 0; c < (size_t)l7->nrows * l7->k; c++)
+		if (l7->w[c] > 0.0)
+			return true;
+	return false;
+}
+
 int
 bn_condition(struct bn *bn, const struct netconf *conf, struct diag *d)
 {
@@ -757,7 +805,14 @@ bn_condition(struct bn *bn, const struct netconf *conf, struct diag *d)
 	if ((rc = bn_collect_local(bn)) != 0)
 		goto fail;
 	bn->conf = conf;
-	if ((rc = bn_prepare(bn, d)) != 0)
+	if (!bn_any_service(bn)) {
+		rc = diag_set(d, "no service of the configuration is in the "
+		    "model's 'Applicative Proto'");
+		goto fail;
+	}
+	if ((rc = bn_prepare(bn, d)) == -ESRCH)
+		bn_explain(bn, conf, d);
+	if (rc != 0)
 		goto fail;
 	return 0;
 fail:

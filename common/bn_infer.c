@@ -166,6 +166,24 @@ bn_free_sampler(struct bn *bn)
 	bn->ncore = 0;
 	free(bn->order);
 	bn->order = NULL;
+	free(bn->draw);
+	bn->draw = NULL;
+	bn->ndraw = 0;
+}
+
+/* The nodes bn_sample_once draws from their rows, in order. */
+static int
+bn_list_draws(struct bn *bn)
+{
+	if ((bn->draw = calloc(bn->n + 1, sizeof(uint32_t))) == NULL)
+		return -ENOMEM;
+	for (uint32_t q = 0; q < bn->n; q++) {
+		enum bn_mode m = bn->nodes[bn->order[q]].mode;
+
+		if (m == BN_FORWARD || m == BN_FOLDED)
+			bn->draw[bn->ndraw++] = bn->order[q];
+	}
+	return 0;
 }
 
 /*
@@ -617,6 +635,8 @@ bn_prepare_rejection(struct bn *bn, struct diag *d)
 			return rc;
 	}
 	bn->rejection = true;
+	if ((rc = bn_list_draws(bn)) != 0)
+		return rc;
 	rng_seed(&r, 1);
 	for (uint32_t t = 0; t < n; t++)
 		ok += bn_attempt(bn, &r, t * 86400 / n, vals) == 0;
@@ -679,22 +699,6 @@ bn_prepare_exact(struct bn_prep *p, struct diag *d)
 	return bn_build_core(p);
 }
 
-static int
-bn_explain_empty(struct bn *bn, struct diag *d)
-{
-	const struct bn_node *l7 = &bn->nodes[bn->l7];
-	bool any = false;
-
-	for (uint32_t r = 0; r < l7->nrows; r++)
-		any = any || bn_mass(l7, r) > 0.0;
-	if (!any)
-		return diag_set(d, "no service of the configuration is in "
-		    "the model's 'Applicative Proto'");
-	return diag_set(d, "no flow of the model fits: no service has both "
-	    "a client and a server (or a public peer) with nonzero usage for "
-	    "the roles the model gives it");
-}
-
 int
 bn_prepare(struct bn *bn, struct diag *d)
 {
@@ -719,10 +723,15 @@ bn_prepare(struct bn *bn, struct diag *d)
 		return rc;
 	if (p.too_big)
 		return bn_prepare_rejection(bn, d);
+	if ((rc = bn_list_draws(bn)) != 0)
+		return rc;
 	for (uint32_t t = 0; t < bn->ntabs; t++)
 		any = any || bn->tabs[t].d.n > 0;
-	if (!any)
-		return bn_explain_empty(bn, d);
+	if (!any) {
+		diag_set(d, "no flow of the model is possible: every one "
+		    "reaches a row of zeros");
+		return -ESRCH;
+	}
 	return 0;
 }
 
@@ -762,12 +771,10 @@ bn_sample_once(const struct bn *bn, struct rng *r, uint32_t *vals)
 	const struct bn_node *s = &bn->nodes[bn->src_addr];
 	uint32_t rs, rd;
 
-	for (uint32_t q = 0; q < bn->n; q++) {
-		uint32_t i = bn->order[q], row;
+	for (uint32_t q = 0; q < bn->ndraw; q++) {
+		uint32_t i = bn->draw[q], row;
 		const struct bn_node *nd = &bn->nodes[i];
 
-		if (nd->mode != BN_FORWARD && nd->mode != BN_FOLDED)
-			continue;
 		if (!bn_applies(bn, i, vals)) {
 			vals[i] = BN_NA;
 			continue;

@@ -98,6 +98,8 @@ struct bn {
 	struct bn_node *nodes;
 	uint32_t n;
 	uint32_t *order;         /* topological order used to sample */
+	uint32_t *draw;          /* nodes drawn one by one, in that order */
+	uint32_t ndraw;
 	int time, proto, l7, src_role, dst_role, src_addr, dst_addr, port;
 	int pkts[2][2];          /* [0 TCP, 1 UDP][0 out, 1 in] */
 	int end;
@@ -120,7 +122,10 @@ struct bn {
 	uint32_t pair_dst_rows;
 };
 
-/* Rebuilds the sampler's tables from the current nodes. */
+/*
+ * Rebuilds the sampler's tables from the current nodes; -ESRCH if the
+ * evidence rules out every flow.
+ */
 int bn_prepare(struct bn *bn, struct diag *d);
 /*
  * Rebuilds the sampler for rejection, which bn_prepare uses when exact

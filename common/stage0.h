@@ -45,6 +45,7 @@ struct s0_window {
 	uint32_t n;
 	struct flow *flows;      /* owned by the caller, grown as needed */
 	uint32_t cap;
+	uint64_t *times;         /* scratch for sorting, 2 * cap entries */
 };
 
 void s0_init(struct s0 *s, const struct s0_params *p);

@@ -1,11 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * S2: the packets of one flow.  With an automaton, a backward walk on its
- * count-constrained graph: pick the accepting node nearest to the counts
- * S1 asked for, then go back to the root choosing in-edges by their
- * training count, so the flow ends with exactly the counts of that node.
- * Without one (and for a set with no automaton of the flow's transport
- * and application), a generic exchange of the transport protocol.
+ * count-constrained graph: pick the end point (f, b) of the accepting
+ * state nearest to the counts S1 asked for, then go back to the root
+ * choosing in-edges by their training count, so that the flow has exactly
+ * f forward and b backward packets.  Requests beyond the per-flow cap
+ * collapse onto the reachable points nearest to them.
+ *
+ * End flags: a TCP flow that S1 wants ended by FIN (and no RST), by RST,
+ * or by neither gets an end point whose paths can give that, if one is
+ * not much farther than the nearest point, and the walk is then held to
+ * such paths.  The flags are those of the whole flow, as the models learn
+ * them, not only of its last packet.
+ *
+ * Gaps: the edge's normal conditioned on the chosen payload size,
+ * truncated at 0 (a redraw, not a clamp, so gaps do not pile up at 0),
+ * then at least 1 us between packets of a flow so that their order never
+ * rests on a tie, and at most a day.
+ *
+ * Without an automaton for the flow's (transport, application), a generic
+ * exchange of the transport protocol, marked as a fallback: TCP handshake,
+ * request/response rounds and the teardown S1 asked for; UDP requests and
+ * answers; ICMP echo requests and replies.  An ICMP automaton, if a
+ * profile has one, is walked like any other.  No flow is dropped and none
+ * is empty.
  *
  * Everything a flow draws comes from its own generator seeded with
  * flow.seed, so a flow comes out the same on any thread; the last draw
@@ -38,6 +56,13 @@
 struct s2_scratch {
 	uint32_t *ties;
 	uint32_t cap;
+};
+
+/* A flow's generator, and the second normal variate of the last pair. */
+struct s2_draw {
+	struct rng r;
+	double spare;
+	bool has_spare;
 };
 
 struct s2_scratch *
@@ -77,13 +102,34 @@ s2_reserve(struct pkt_seq *seq, uint32_t n)
 	return 0;
 }
 
+/* Standard normal, polar method: each pair of variates costs one log. */
+static double
+s2_normal(struct s2_draw *g)
+{
+	double u, v, q;
+
+	if (g->has_spare) {
+		g->has_spare = false;
+		return g->spare;
+	}
+	do {
+		u = 2.0 * rng_u01(&g->r) - 1.0;
+		v = 2.0 * rng_u01(&g->r) - 1.0;
+		q = u * u + v * v;
+	} while (q >= 1.0 || q == 0.0);
+	q = sqrt(-2.0 * log(q) / q);
+	g->spare = v * q;
+	g->has_spare = true;
+	return u * q;
+}
+
 /*
  * A normal variate of mean m and deviation sd truncated to [0, inf).
  * Near the mean plain rejection is cheap; far in the tail it would almost
  * never succeed, so there an exponential proposal is used (Robert 1995).
  */
 static double
-s2_trunc_normal(struct rng *r, double m, double sd)
+s2_trunc_normal(struct s2_draw *g, double m, double sd)
 {
 	double a, lam, z;
 
@@ -92,14 +138,14 @@ s2_trunc_normal(struct rng *r, double m, double sd)
 	a = -m / sd;
 	if (a < 0.5) {
 		for (int i = 0; i < S2_TRIES; i++)
-			if ((z = rng_normal(r)) >= a)
+			if ((z = s2_normal(g)) >= a)
 				return m + sd * z;
 		return 0.0;
 	}
 	lam = (a + sqrt(a * a + 4.0)) / 2.0;
 	for (int i = 0; i < S2_TRIES; i++) {
-		z = a + rng_exp(r) / lam;
-		if (rng_u01(r) <= exp(-(z - lam) * (z - lam) / 2.0))
+		z = a + rng_exp(&g->r) / lam;
+		if (rng_u01(&g->r) <= exp(-(z - lam) * (z - lam) / 2.0))
 			return m + sd * z;
 	}
 	return 0.0;
@@ -115,9 +161,10 @@ s2_ns(double x)
 
 /* Exp(N(ln median, sigma)) clamped to [lo, hi], in ns. */
 static uint64_t
-s2_lognormal(struct rng *r, double median, double sigma, double lo, double hi)
+s2_lognormal(struct s2_draw *g, double median, double sigma, double lo,
+    double hi)
 {
-	double x = median * exp(sigma * rng_normal(r));
+	double x = median * exp(sigma * s2_normal(g));
 
 	return s2_ns(x < lo ? lo : x > hi ? hi : x);
 }
@@ -158,7 +205,7 @@ s2_nearest(const struct automaton_points *pt, uint32_t cap, int64_t fq,
 				*nt = 0;
 			}
 			if (dd == best)
-				ties[(*nt)++] = pt->node[c];
+				ties[(*nt)++] = f << 16 | pt->b[c];
 		}
 	}
 	return best;
@@ -179,14 +226,15 @@ s2_end_class(uint8_t end)
 }
 
 /*
- * The end node: the nearest accepting node, ties drawn at random.  For a
+ * The end point: the nearest the accepting state reaches, ties drawn at
+ * random; returned as f << 16 | b.  For a
  * TCP flow whose end flags are known, the nearest node that can end that
  * way wins if it is not much farther: by at most 2 packets or a tenth of
  * the request's size.  *cls is then the class the walk must produce.
  */
 static int
-s2_end(const struct automaton *am, const struct flow *fl, struct rng *r,
-    struct s2_scratch *s, uint32_t *node, uint8_t *cls)
+s2_end(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
+    struct s2_scratch *s, uint32_t *end, uint8_t *cls)
 {
 	static const uint8_t mask[4] = { AUTOMATON_END_ANY, AUTOMATON_END_FIN,
 		AUTOMATON_END_RST, AUTOMATON_END_OPEN };
@@ -218,7 +266,7 @@ s2_end(const struct automaton *am, const struct flow *fl, struct rng *r,
 			*cls = mask[c];
 		}
 	}
-	*node = n0 > 1 ? t[rng_below(r, n0)] : t[0];
+	*end = n0 > 1 ? t[rng_below(&g->r, n0)] : t[0];
 	return 0;
 }
 
@@ -234,53 +282,85 @@ s2_need(uint8_t req, unsigned e)
 	return out;
 }
 
-/*
- * One in-edge of nd.  Unconstrained: by count, through the node's alias
- * table.  While the flow must still get end flags *req: by count among
- * the in-edges whose origin can still give them, with a linear scan; *req
- * then becomes what the rest of the path (back to the root) must give.
- */
-static const struct automaton_in *
-s2_in_pick(const struct automaton *am, const struct automaton_node *nd,
-    uint8_t *req, struct rng *r)
+/* The node an edge comes from, if (f, b) is not below what it adds. */
+static bool
+s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
 {
-	const struct automaton_in *in = &am->ins[nd->in_first];
-	uint64_t tot = 0, x = 0;
+	if (e->eps)
+		return true;
+	if (e->dir == DIR_FWD)
+		return *f > 0 ? (--*f, true) : false;
+	return *b > 0 ? (--*b, true) : false;
+}
 
-	if (*req == AUTOMATON_END_ANY) {
-		if (nd->pick == NULL)
-			return in;
-		return &in[dist_sample(nd->pick, r)];
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t k = 0; k < nd->in_n; k++) {
-			const struct automaton_edge *e = &am->edges[in[k].edge];
-			uint8_t need = s2_need(*req,
-			    AUTOMATON_COMBO(e->tcp_flags));
+/* Whether in-edge e of (f, b) comes from a node with combinations need. */
+static bool
+s2_in_ok(const struct automaton *am, const struct automaton_edge *e,
+    uint32_t f, uint32_t b, uint8_t need)
+{
+	return s2_origin(e, &f, &b) &&
+	    (automaton_ends(am, e->src, f, b) & need) != 0;
+}
 
-			if (!(am->nodes[in[k].origin].ends & need))
-				continue;
-			if (pass == 0) {
-				tot += e->count;
-			} else if (x < e->count) {
-				*req = need;
-				return &in[k];
-			} else {
-				x -= e->count;
-			}
+/*
+ * One in-edge of node (s, f, b), by count among those that come from a
+ * node whose paths can still give the end flags *req; *req then becomes
+ * what the rest of the walk, back to the root, must give.  A draw from
+ * the state's alias table is kept when its edge qualifies, which gives
+ * exactly the count-weighted choice among the qualifying ones; after a
+ * few misses (edges from cells no path reaches) a scan decides.
+ */
+static const struct automaton_edge *
+s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
+    uint8_t *req, struct s2_draw *g)
+{
+	const struct automaton_in *in = &am->ins[am->in_first[s]];
+	uint32_t n = am->in_first[s + 1] - am->in_first[s];
+	const struct automaton_edge *e;
+	uint64_t tot = 0, x;
+	uint8_t need;
+
+	for (int i = 0; i < 8 && n > 0; i++) {
+		uint32_t k = 0;
+
+		if (n > 1) {
+			x = rng_u64(&g->r);
+			k = (uint32_t)(((x >> 32) * n) >> 32);
+			if ((uint32_t)x >= in[k].thr)
+				k = in[k].alias;
 		}
-		if (tot == 0)
-			break;
-		x = rng_below64(r, tot);
+		e = &am->edges[in[k].edge];
+		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
+		if (s2_in_ok(am, e, f, b, need)) {
+			*req = need;
+			return e;
+		}
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		e = &am->edges[in[k].edge];
+		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
+		tot += s2_in_ok(am, e, f, b, need) ? e->count : 0;
 	}
 	/* Not reached: the node's combinations came from these edges. */
-	*req = AUTOMATON_END_ANY;
-	return in;
+	if (tot == 0)
+		return NULL;
+	x = rng_below64(&g->r, tot);
+	for (uint32_t k = 0;; k++) {
+		e = &am->edges[in[k].edge];
+		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
+		if (!s2_in_ok(am, e, f, b, need))
+			continue;
+		if (x < e->count) {
+			*req = need;
+			return e;
+		}
+		x -= e->count;
+	}
 }
 
 static void
 s2_payload(const struct automaton *am, const struct automaton_edge *e,
-    struct rng *r, struct pkt *p)
+    struct s2_draw *g, struct pkt *p)
 {
 	uint32_t c;
 
@@ -291,9 +371,9 @@ s2_payload(const struct automaton *am, const struct automaton_edge *e,
 		return;
 	c = e->first;
 	if (e->weights != NULL)
-		c += dist_sample(e->weights, r);
+		c += dist_sample(e->weights, &g->r);
 	else if (e->nchoice > 1)
-		c += rng_below(r, e->nchoice);
+		c += rng_below(&g->r, e->nchoice);
 	p->len = am->choice_len[c];
 	if (p->len == 0)
 		return;
@@ -352,38 +432,41 @@ s2_step_limit(const struct automaton *am)
 	return 64 * (uint64_t)(am->cap + 1) * am->nstates + 1024;
 }
 
-static int s2_fallback(const struct flow *fl, uint32_t cap, struct rng *r,
+static int s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
     struct pkt_seq *out);
 
 static int
-s2_walk(const struct automaton *am, const struct flow *fl, struct rng *r,
+s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
     struct pkt_seq *out, struct s2_scratch *s)
 {
 	uint64_t steps = 0, limit = s2_step_limit(am);
-	uint32_t cur;
+	uint32_t end, st, f, b;
 	uint8_t cls;
 	int rc;
 
 	if ((rc = s2_reserve(out, am->cap)) != 0 ||
-	    (rc = s2_end(am, fl, r, s, &cur, &cls)) != 0)
+	    (rc = s2_end(am, fl, g, s, &end, &cls)) != 0)
 		return rc;
-	while (cur != 0) {
-		const struct automaton_in *in =
-		    s2_in_pick(am, &am->nodes[cur], &cls, r);
-		const struct automaton_edge *e = &am->edges[in->edge];
+	st = am->accepting;
+	f = end >> 16;
+	b = end & 0xffff;
+	while (st != am->initial || f + b > 0) {
+		const struct automaton_edge *e =
+		    s2_in_pick(am, st, f, b, &cls, g);
 		struct pkt *p;
 
-		if (++steps > limit)
-			return s2_fallback(fl, am->cap, r, out);
-		cur = in->origin;
+		if (e == NULL || ++steps > limit)
+			return s2_fallback(fl, am->cap, g, out);
+		st = e->src;
+		s2_origin(e, &f, &b);
 		if (e->eps)
 			continue;
 		p = &out->pkts[out->n++];
-		s2_payload(am, e, r, p);
+		s2_payload(am, e, g, p);
 		p->dir = e->dir;
 		p->tcp_flags = e->tcp_flags;
-		p->icmp_type = am->l4 != L4_ICMP ? 0 : e->dir == DIR_FWD ? 8 : 0;
-		p->ts_ns = s2_ns(s2_trunc_normal(r, e->iat_mean +
+		p->icmp_type = am->l4 == L4_ICMP && e->dir == DIR_FWD ? 8 : 0;
+		p->ts_ns = s2_ns(s2_trunc_normal(g, e->iat_mean +
 		    e->iat_slope * ((double)p->len - e->size_mean), e->iat_sd));
 	}
 	for (uint32_t i = 0, j = out->n - 1; i < j; i++, j--) {
@@ -405,7 +488,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct rng *r,
  */
 struct s2_fb {
 	struct pkt_seq *out;
-	struct rng *r;
+	struct s2_draw *g;
 	uint64_t rtt;
 };
 
@@ -428,25 +511,25 @@ s2_put(struct s2_fb *fb, uint64_t gap, uint8_t dir, uint8_t flags,
 static uint64_t
 s2_answer(struct s2_fb *fb)
 {
-	return fb->rtt + s2_lognormal(fb->r, 0.5 * MS, 1.0, 10 * US, 2000 * MS);
+	return fb->rtt + s2_lognormal(fb->g, 0.5 * MS, 1.0, 10 * US, 2000 * MS);
 }
 
 static uint64_t
 s2_reply(struct s2_fb *fb)
 {
-	return s2_lognormal(fb->r, 60 * US, 0.6, 5 * US, 5 * MS);
+	return s2_lognormal(fb->g, 60 * US, 0.6, 5 * US, 5 * MS);
 }
 
 static uint64_t
 s2_think(struct s2_fb *fb)
 {
-	return s2_lognormal(fb->r, 40 * MS, 1.5, 200 * US, 30000 * MS);
+	return s2_lognormal(fb->g, 40 * MS, 1.5, 200 * US, 30000 * MS);
 }
 
 static uint32_t
-s2_len(struct rng *r, uint32_t lo, uint32_t hi)
+s2_len(struct s2_draw *g, uint32_t lo, uint32_t hi)
 {
-	return lo + rng_below(r, hi - lo + 1);
+	return lo + rng_below(&g->r, hi - lo + 1);
 }
 
 /* Share i of total spread over n parts, each at least 1 if total >= n. */
@@ -471,10 +554,10 @@ s2_message(struct s2_fb *fb, uint8_t dir, uint32_t k, uint64_t first,
 	for (uint32_t j = 0; j < k; j++) {
 		bool last = j + 1 == k;
 		uint64_t gap = j == 0 ? first :
-		    s2_lognormal(fb->r, 30 * US, 0.7, 2 * US, 2 * MS);
+		    s2_lognormal(fb->g, 30 * US, 0.7, 2 * US, 2 * MS);
 
 		s2_put(fb, gap, dir, !tcp ? 0 : last ? TCPF_PSH | TCPF_ACK :
-		    TCPF_ACK, last ? s2_len(fb->r, lo, hi) : 1460);
+		    TCPF_ACK, last ? s2_len(fb->g, lo, hi) : 1460);
 	}
 }
 
@@ -603,8 +686,8 @@ s2_fb_udp(struct s2_fb *fb, uint32_t nf, uint32_t nb)
 	pairs = nf < nb ? nf : nb;
 	s2_rounds(fb, pairs, nb, false);
 	for (uint32_t i = pairs; i < nf; i++)
-		s2_put(fb, s2_lognormal(fb->r, 1000 * MS, 0.3, 100 * MS,
-		    5000 * MS), DIR_FWD, 0, s2_len(fb->r, 24, 600));
+		s2_put(fb, s2_lognormal(fb->g, 1000 * MS, 0.3, 100 * MS,
+		    5000 * MS), DIR_FWD, 0, s2_len(fb->g, 24, 600));
 }
 
 /* ICMP: echo requests a second apart, the first nb of them answered. */
@@ -617,7 +700,7 @@ s2_fb_icmp(struct s2_fb *fb, const struct flow *fl, uint32_t nf, uint32_t nb)
 	if (nf == 0)
 		nf = 1;
 	for (uint32_t i = 0; i < nf; i++) {
-		uint64_t period = s2_lognormal(fb->r, 1000 * MS, 0.01,
+		uint64_t period = s2_lognormal(fb->g, 1000 * MS, 0.01,
 		    990 * MS, 1010 * MS);
 
 		s2_put(fb, period > back ? period - back : S2_MIN_GAP, DIR_FWD,
@@ -650,10 +733,10 @@ s2_clamp(uint32_t *nf, uint32_t *nb, uint32_t cap)
 }
 
 static int
-s2_fallback(const struct flow *fl, uint32_t cap, struct rng *r,
+s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
     struct pkt_seq *out)
 {
-	struct s2_fb fb = { .out = out, .r = r };
+	struct s2_fb fb = { .out = out, .g = g };
 	uint32_t nf = fl->fwd_pkts, nb = fl->bwd_pkts;
 	int rc;
 
@@ -662,7 +745,7 @@ s2_fallback(const struct flow *fl, uint32_t cap, struct rng *r,
 	out->n = 0;
 	out->flow.fallback = 1;
 	s2_clamp(&nf, &nb, cap < 2 ? 2 : cap);
-	fb.rtt = s2_lognormal(r, 2 * MS, 1.2, 50 * US, 1000 * MS);
+	fb.rtt = s2_lognormal(g, 2 * MS, 1.2, 50 * US, 1000 * MS);
 	if (fl->l4 == L4_TCP)
 		s2_fb_tcp(&fb, fl, nf, nb);
 	else if (fl->l4 == L4_UDP)
@@ -678,21 +761,21 @@ s2_generate(const struct automata *a, const struct flow *f,
     struct pkt_seq *out, struct s2_scratch *s)
 {
 	const struct automaton *am = automata_find(a, f->l4, f->l7);
-	struct rng r;
+	struct s2_draw g = { .has_spare = false };
 	int rc;
 
-	rng_seed(&r, f->seed);
+	rng_seed(&g.r, f->seed);
 	out->flow = *f;
 	out->flow.fallback = 0;
 	out->n = 0;
 	if (am != NULL)
-		rc = s2_walk(am, f, &r, out, s);
+		rc = s2_walk(am, f, &g, out, s);
 	else
 		rc = s2_fallback(f, a != NULL ? a->cap : AUTOMATON_CAP_DEFAULT,
-		    &r, out);
+		    &g, out);
 	if (rc != 0)
 		return rc;
 	s2_summarise(out);
-	out->flow.seed = rng_u64(&r);
+	out->flow.seed = rng_u64(&g.r);
 	return 0;
 }

@@ -63,7 +63,7 @@ struct s3_src {
 	bool tls;                /* shape random bytes as TLS records */
 	const uint8_t *bytes;
 	uint32_t len;
-	struct rng *rng;
+	uint64_t key;            /* random bytes: see s3_fill() */
 };
 
 struct s3_ctx {
@@ -88,7 +88,6 @@ struct s3_ctx {
 	uint16_t icmp_seq;
 	bool echo_seen;
 	struct s3_src echo;
-	struct rng echo_rng;
 	uint8_t scratch[S3_IP_LEN + S3_DGRAM_HDR];
 };
 
@@ -282,6 +281,47 @@ s3_tls_shape(uint32_t total, uint32_t off, uint8_t *dst, uint32_t n)
 	}
 }
 
+/* rng_mix64(), inlined: the loop below spends its time here. */
+static inline uint64_t
+s3_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Random payload bytes.  Each packet draws one 64-bit key from the flow's
+ * generator and byte i of its payload comes from the splitmix64 output
+ * of key and i / 8: 8 bytes for two multiplications instead of two PCG32
+ * steps, and the same bytes however the payload is cut into segments or
+ * fragments, which lets an echo reply return its request's data.
+ */
+static void
+s3_fill(uint64_t key, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	const uint64_t step = 0x9e3779b97f4a7c15ULL;
+	uint64_t w = off / 8, v;
+	uint32_t skip = off % 8, take;
+
+	if (skip != 0) {
+		v = s3_mix(key + w++ * step);
+		take = 8 - skip < n ? 8 - skip : n;
+		memcpy(dst, (const uint8_t *)&v + skip, take);
+		dst += take;
+		n -= take;
+	}
+	for (; n >= 8; n -= 8, dst += 8) {
+		v = s3_mix(key + w++ * step);
+		memcpy(dst, &v, 8);
+	}
+	if (n > 0) {
+		v = s3_mix(key + w * step);
+		memcpy(dst, &v, n);
+	}
+}
+
 static void
 s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
     uint32_t n)
@@ -289,7 +329,7 @@ s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
 	if (n == 0)
 		return;
 	if (src->kind == PAYLOAD_RANDOM) {
-		rng_fill(src->rng, dst, n);
+		s3_fill(src->key, off, dst, n);
 		if (src->tls)
 			s3_tls_shape(src->len, off, dst, n);
 	} else if (src->kind == PAYLOAD_BYTES && src->bytes != NULL) {
@@ -307,7 +347,7 @@ s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
 	src->kind = p->kind;
 	src->bytes = p->payload;
 	src->len = s3_pkt_len(p);
-	src->rng = &c->rng;
+	src->key = p->kind == PAYLOAD_RANDOM ? rng_u64(&c->rng) : 0;
 	src->tls = c->seq->flow.l4 == L4_TCP &&
 	    (l7 == L7_HTTPS || l7 == L7_IMAPS);
 }
@@ -698,8 +738,7 @@ s3_icmp_quote(struct s3_ctx *c, int d, struct s3_src *src)
 /*
  * One ICMP message.  Echo requests carry the flow's identifier and a
  * sequence number that counts requests; a reply answers the last request
- * with its identifier, sequence number and data (the request's random
- * bytes are drawn again from a saved generator).  Error types quote a
+ * with its identifier, sequence number and data.  Error types quote a
  * datagram; any other type gets a zero second word and the payload.
  */
 static int
@@ -717,8 +756,6 @@ s3_icmp_pkt(struct s3_ctx *c, uint32_t i)
 		c->icmp_seq++;
 		c->echo = src;
 		c->echo.len = n;
-		c->echo_rng = c->rng;
-		c->echo.rng = &c->echo_rng;
 		c->echo_seen = true;
 		s3_put16(hdr + 4, c->icmp_id);
 		s3_put16(hdr + 6, c->icmp_seq);
@@ -727,12 +764,8 @@ s3_icmp_pkt(struct s3_ctx *c, uint32_t i)
 		s3_put16(hdr + 4, c->icmp_id);
 		s3_put16(hdr + 6, c->icmp_seq);
 		if (c->echo_seen) {
-			struct rng r = c->echo_rng;
-
 			src = c->echo;
-			src.rng = &r;
 			n = src.len;
-			return s3_datagram(c, d, L4_ICMP, hdr, &src, n);
 		}
 		break;
 	case 3:

@@ -71,7 +71,11 @@ for seed in 7 8; do
 	read -r streams syn complete < <(tshark -2 -n -r "$pcap" -Y tcp \
 		-T fields -e tcp.stream -e tcp.completeness -e tcp.flags.syn \
 		2> /dev/null | awk '
-		{ if ($2 > c[$1]) c[$1] = $2; if ($3 == 1) s[$1] = 1; t[$1] = 1 }
+		{
+			if ($2 > c[$1]) c[$1] = $2
+			if ($3 == 1) s[$1] = 1
+			t[$1] = 1
+		}
 		END {
 			for (k in t) {
 				n++

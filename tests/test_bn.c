@@ -333,6 +333,10 @@ test_condition_empty(void)
 	    "  - interfaces:\n    - ip_addr: 192.168.0.11\n"
 	    "  - interfaces:\n    - ip_addr: 192.168.0.13\n"
 	    "      services:\n        - kms\n";
+	static const char idle[] = "metadata:\n  title: t\nhosts:\n"
+	    "  - usage: 0\n    interfaces:\n    - ip_addr: 192.168.0.11\n"
+	    "  - usage: 0\n    interfaces:\n    - ip_addr: 192.168.0.13\n"
+	    "      services:\n        - https\n";
 	struct bn *bn = bt_load_legacy();
 	struct netconf *nc = NULL;
 	struct diag d;
@@ -344,6 +348,18 @@ test_condition_empty(void)
 	CHECK(bn_condition(bn, nc, &d) < 0);
 	CHECK(strstr(d.msg, "k.yaml: no service of the configuration is in "
 	    "the model's 'Applicative Proto'") != NULL);
+	bn_free(bn);
+	netconf_free(nc);
+
+	/* Nobody may take part: the message names what is missing. */
+	bn = bt_load_legacy();
+	CHECK_EQ_I(netconf_parse(&nc, idle, sizeof(idle) - 1, "i.yaml", &d),
+	    0);
+	if (nc == NULL)
+		return;
+	CHECK(bn_condition(bn, nc, &d) < 0);
+	CHECK(strstr(d.msg, "i.yaml: no flow of the model fits the "
+	    "configuration: https has no client with nonzero usage") != NULL);
 	bn_free(bn);
 	netconf_free(nc);
 }

@@ -485,6 +485,47 @@ test_load(void)
 	netconf_free(nc);
 }
 
+/* The examples of the manual page load as they are printed. */
+static void
+test_man_examples(void)
+{
+	const char *src = getenv("FOSR_SRCDIR");
+	char path[1024], line[512], text[4096];
+	struct netconf *nc;
+	size_t len = 0;
+	int blocks = 0;
+	bool in = false;
+	FILE *f;
+
+	if (src == NULL) {
+		printf("note: FOSR_SRCDIR unset, manual examples not checked\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/man/fosr-network.5", src);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL &&
+	    blocks < 2) {
+		if (strncmp(line, ".Bd -literal", 12) == 0) {
+			in = true;
+			len = 0;
+		} else if (in && strncmp(line, ".Ed", 3) == 0) {
+			in = false;
+			text[len] = '\0';
+			nc = parse_ok(text);
+			CHECK(nc != NULL && nc->nhosts >= 2);
+			netconf_free(nc);
+			blocks++;
+		} else if (in && len + strlen(line) < sizeof(text)) {
+			memcpy(text + len, line, strlen(line));
+			len += strlen(line);
+		}
+	}
+	CHECK_EQ_I(blocks, 2);
+	if (f != NULL)
+		fclose(f);
+}
+
 int
 main(void)
 {
@@ -497,5 +538,6 @@ main(void)
 	test_hosts();
 	test_structure();
 	test_load();
+	test_man_examples();
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "stage0.h"
 #include "timeprof.h"
 #include "tz.h"
@@ -391,6 +392,51 @@ test_cut(void)
 	s0_window_free(&w);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The documented draw, redone by hand for a quiet and a busy window: the
+ * window generator comes from the seed and the start instant, then the
+ * count, the times (sorted) and one seed per flow, in that order.
+ */
+static void
+test_contract(void)
+{
+	struct s0_params p = { .tp = tp, .seed = 77, .start_ns = T_0310 * NS,
+		.duration_ns = 0, .flat = true };
+	struct s0_window w = { 0 };
+	uint64_t *t, n;
+	struct rng r;
+	struct s0 s;
+
+	for (int k = 0; k < 2; k++) {
+		p.flows_per_day = k == 0 ? 17280 * 3.0 : 17280 * 5000.0;
+		s0_init(&s, &p);
+		CHECK_EQ_I(s0_next(&s, &w), 1);
+		rng_seed(&r, rng_mix64(p.seed ^ rng_mix64(p.start_ns)));
+		n = rng_poisson(&r, k == 0 ? 3.0 : 5000.0);
+		CHECK_EQ_U(w.n, n);
+		if (w.n != n || (t = calloc(n + 1, sizeof(*t))) == NULL)
+			continue;
+		for (uint64_t i = 0; i < n; i++)
+			t[i] = p.start_ns + rng_below64(&r, S0_WINDOW_NS);
+		qsort(t, n, sizeof(*t), cmp_u64);
+		for (uint64_t i = 0; i < n; i++) {
+			CHECK_EQ_U(w.flows[i].start_ns, t[i]);
+			CHECK_EQ_U(w.flows[i].seed, rng_u64(&r));
+			CHECK_EQ_U(w.flows[i].id, i);
+		}
+		free(t);
+	}
+	s0_window_free(&w);
+}
+
 /* Zero bins give quiet windows, not a failure. */
 static void
 test_zero_bins(void)
@@ -443,6 +489,7 @@ main(void)
 	test_scaling();
 	test_cut();
 	test_zero_bins();
+	test_contract();
 	timeprof_free(tp);
 	return tap_done();
 }

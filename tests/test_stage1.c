@@ -196,10 +196,63 @@ test_config(void)
 	netconf_free(nc);
 }
 
+static void
+test_public(void)
+{
+	static const char conf[] = "metadata:\n  title: w\nhosts:\n"
+	    "  - interfaces:\n    - ip_addr: 8.8.4.4\n"
+	    "  - os: Windows\n    interfaces:\n    - ip_addr: 192.168.0.13\n"
+	    "      services:\n        - https:8443\n        - ntp\n";
+	struct bn *bn = bt_load_legacy();
+	struct netconf *nc = NULL;
+	uint32_t bad = 0, n443 = 0;
+	struct diag d;
+	struct flow f;
+
+	CHECK(s1_is_public(bn, 0x08080808));
+	CHECK(s1_is_public(bn, 0x64800000));     /* 100.128.0.0 */
+	CHECK(!s1_is_public(bn, 0x647fffff));    /* 100.127.255.255 */
+	CHECK(!s1_is_public(bn, 0xc6130001));    /* 198.19.0.1 */
+	CHECK(s1_is_public(bn, 0xc6140001));     /* 198.20.0.1 */
+	CHECK(!s1_is_public(bn, 0xac1f0001));    /* 172.31.0.1 */
+	CHECK(s1_is_public(bn, 0xac200001));     /* 172.32.0.1 */
+	CHECK(!s1_is_public(bn, 0xe0000001));
+	CHECK(!s1_is_public(bn, 0xffffffff));
+	CHECK(!s1_is_public(bn, 0x00000001));
+	CHECK(!s1_is_public(bn, 0xc0000201));    /* 192.0.2.1 */
+	CHECK(!s1_is_public(bn, 0xcb007101));    /* 203.0.113.1 */
+
+	CHECK_EQ_I(netconf_parse(&nc, conf, sizeof(conf) - 1, "w.yaml", &d),
+	    0);
+	if (nc == NULL)
+		return;
+	CHECK_EQ_I(bn_condition(bn, nc, &d), 0);
+	/* A configured address is never drawn for the Internet. */
+	CHECK(!s1_is_public(bn, 0x08080404));
+	for (uint32_t i = 0; i < 20000; i++) {
+		memset(&f, 0, sizeof(f));
+		f.seed = i;
+		CHECK_EQ_I(s1_sample(bn, nc, SEC, &f), 0);
+		if (f.server_ip == 0xc0a8000d) {
+			bad += f.ttl_server != 128 || f.server_os != OS_WINDOWS;
+			bad += f.l7 == L7_HTTPS && f.server_port != 8443;
+			bad += f.l7 == L7_NTP && f.server_port != 123;
+			n443 += f.l7 == L7_HTTPS;
+		}
+		if (f.client_ip == 0x08080404)
+			bad += f.client_port < 32768 || f.client_port > 60999;
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK(n443 > 19000);
+	bn_free(bn);
+	netconf_free(nc);
+}
+
 int
 main(void)
 {
 	test_plain();
 	test_config();
+	test_public();
 	return tap_done();
 }

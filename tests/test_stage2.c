@@ -56,7 +56,8 @@ check_seq(const struct flow *fl)
 			nb++;
 		if (i > 0 && seq.pkts[i].ts_ns < seq.pkts[i - 1].ts_ns + 1000)
 			ok = false;
-		if ((seq.pkts[i].kind == PAYLOAD_NONE) != (seq.pkts[i].len == 0))
+		if ((seq.pkts[i].kind == PAYLOAD_NONE) !=
+		    (seq.pkts[i].len == 0))
 			ok = false;
 	}
 	CHECK(ok);
@@ -209,7 +210,8 @@ test_counts(void)
 				continue;
 			tried++;
 			met += seq.flow.fwd_pkts == f &&
-			    seq.flow.bwd_pkts == pt->b[k] && seq.n == f + pt->b[k];
+			    seq.flow.bwd_pkts == pt->b[k] &&
+			    seq.n == f + pt->b[k];
 		}
 	}
 	CHECK(tried > 800);
@@ -223,6 +225,17 @@ test_counts(void)
 			CHECK_EQ_U(seq.pkts[0].tcp_flags, TCPF_SYN);
 		}
 	}
+}
+
+static bool
+same_choice(const struct automaton *am, const struct automaton_edge *ed,
+    uint32_t c, const struct pkt *p)
+{
+	if (am->choice_len[c] != p->len)
+		return false;
+	if (ed->pl == AUTOMATON_PL_LENGTHS)
+		return p->kind == PAYLOAD_RANDOM;
+	return p->payload == automaton_choice(am, c);
 }
 
 /* Each packet's payload is one of its edge's listed choices. */
@@ -250,10 +263,7 @@ test_payloads(void)
 					continue;
 				for (uint32_t c = ed->first;
 				    c < ed->first + ed->nchoice && !found; c++)
-					found = am->choice_len[c] == p->len &&
-					    (ed->pl == AUTOMATON_PL_LENGTHS ?
-					    p->kind == PAYLOAD_RANDOM :
-					    p->payload == automaton_choice(am, c));
+					found = same_choice(am, ed, c, p);
 			}
 			bad += !found;
 			random += p->kind == PAYLOAD_RANDOM;
