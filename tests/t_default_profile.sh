@@ -166,6 +166,15 @@ command -v tshark > /dev/null || {
 "$FOSR" create-pcap -o office.pcap -d 30min -t 2026-12-07T09:00:00Z \
 	--tz UTC -s 11 > create.log 2>&1 ||
 	{ cat create.log; fail "create-pcap on the default profile"; }
+# The built-in profile is the files of profiles/default, and network.yaml
+# is the configuration used without -c: the same run from the directory
+# with the file given explicitly writes the same bytes.
+"$FOSR" create-pcap -o files.pcap -d 30min -t 2026-12-07T09:00:00Z \
+	--tz UTC -s 11 --profile "$src" -c "$src/network.yaml" \
+	> files.log 2>&1 || { cat files.log; fail "create-pcap --profile"; }
+cmp office.pcap files.pcap ||
+	fail "the built-in profile differs from profiles/default"
+echo "ok: built-in profile and network.yaml are the default"
 tshark -2 -n -r office.pcap -T fields -E separator='|' -e frame.time_epoch \
 	-e eth.src -e ip.src -e ip.dst -e tcp.stream -e tcp.srcport \
 	-e tcp.dstport -e tcp.flags.syn -e tcp.flags.ack -e tcp.len \
