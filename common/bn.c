@@ -142,6 +142,8 @@ bn_merge(struct bn *bn, const struct bif_net *net, const char *suffix,
 		if ((rc = bn_node_from(nd, &net->vars[i], suffix)) != 0)
 			return rc;
 		nd->l4 = l4;
+		nd->file = fname;
+		nd->line = net->vars[i].line;
 		bn->n++;
 		if (bn_node_find(bn, nd->name) != (int)(base + i))
 			return diag_set(d, "%s: variable '%s' clashes with "
@@ -345,9 +347,10 @@ bn_decode_all(struct bn *bn, struct diag *d)
 			return -ENOMEM;
 		for (uint32_t j = 0; j < nd->k; j++)
 			if (bn_decode(nd, j) != 0)
-				return diag_set(d, "variable '%s': outcome "
-				    "'%s' has no meaning for this variable",
-				    nd->name, nd->labels[j]);
+				return diag_set(d, "%s:%lu: variable '%s': "
+				    "outcome '%s' has no meaning for this "
+				    "variable", nd->file, nd->line, nd->name,
+				    nd->labels[j]);
 	}
 	return 0;
 }
@@ -362,10 +365,12 @@ bn_map_bins(struct bn *bn, struct diag *d)
 		return 0;
 	nd = &bn->nodes[bn->time];
 	if (nd->np != 0)
-		return diag_set(d, "variable 'Time' must have no parents");
+		return diag_set(d, "%s:%lu: variable 'Time' must have no "
+		    "parents", nd->file, nd->line);
 	if (nd->k != bn->nbins)
-		return diag_set(d, "variable 'Time' has %u outcomes but "
-		    "s0_bin_count is %u in %s", nd->k, bn->nbins, bn_files[3]);
+		return diag_set(d, "%s:%lu: variable 'Time' has %u outcomes "
+		    "but s0_bin_count is %u in %s", nd->file, nd->line, nd->k,
+		    bn->nbins, bn_files[3]);
 	if ((bn->bin_val = malloc(bn->nbins * sizeof(uint32_t))) == NULL)
 		return -ENOMEM;
 	for (uint32_t b = 0; b < bn->nbins; b++)
@@ -374,8 +379,9 @@ bn_map_bins(struct bn *bn, struct diag *d)
 		uint32_t b = nd->val[j];
 
 		if (b >= bn->nbins || bn->bin_val[b] != UINT32_MAX)
-			return diag_set(d, "variable 'Time': outcome '%s' is "
-			    "out of range or repeated", nd->labels[j]);
+			return diag_set(d, "%s:%lu: variable 'Time': outcome "
+			    "'%s' is out of range or repeated", nd->file,
+			    nd->line, nd->labels[j]);
 		bn->bin_val[b] = j;
 	}
 	return 0;
@@ -427,9 +433,10 @@ bn_read_gauss(struct bn *bn, json_t *root, int l4i, int dir, struct diag *d)
 	/* Labels that are integers name the Gaussian; others are positions. */
 	for (uint32_t j = 0; ni >= 0 && j < bn->nodes[ni].k; j++)
 		if (bn->nodes[ni].val[j] >= n)
-			return diag_set(d, "variable '%s': outcome '%s' names "
-			    "no Gaussian of '%s'", bn->nodes[ni].name,
-			    bn->nodes[ni].labels[j], key);
+			return diag_set(d, "%s:%lu: variable '%s': outcome "
+			    "'%s' names no Gaussian of '%s'",
+			    bn->nodes[ni].file, bn->nodes[ni].line,
+			    bn->nodes[ni].name, bn->nodes[ni].labels[j], key);
 	return 0;
 }
 
@@ -480,9 +487,9 @@ bn_check(struct bn *bn, struct diag *d)
 
 			p->nchild = true;
 			if (p->l4 != 0 && p->l4 != nd->l4)
-				return diag_set(d, "variable '%s' depends on "
-				    "'%s' of another protocol", nd->name,
-				    p->name);
+				return diag_set(d, "%s:%lu: variable '%s' "
+				    "depends on '%s' of another protocol",
+				    nd->file, nd->line, nd->name, p->name);
 		}
 	}
 	if (bn->nodes[bn->src_addr].nchild || bn->nodes[bn->dst_addr].nchild)
@@ -574,10 +581,12 @@ bn_load(struct bn **out, const struct profile_src *src, struct diag *d)
 	*out = NULL;
 	for (int f = 0; f < 4 && rc == 0; f++)
 		rc = profile_src_read(src, bn_files[f], &text[f], &len[f], d);
-	if (rc == 0)
+	/* Read errors name the file already; the others name it relative. */
+	if (rc == 0) {
 		rc = bn_load_texts(out, (const char *const *)text, len, d);
-	if (rc != 0 && rc != -ENOMEM)
-		diag_prefix(d, "%s", profile_src_name(src));
+		if (rc != 0 && rc != -ENOMEM)
+			diag_prefix(d, "%s", profile_src_name(src));
+	}
 	for (int f = 0; f < 4; f++)
 		free(text[f]);
 	return rc;
@@ -663,8 +672,12 @@ bn_conf_addr(struct bn *bn, int ai, int role, const struct netconf *nc)
 	struct bn_node *nd = &bn->nodes[ai], *l7 = &bn->nodes[bn->l7];
 	struct bn_node *rn = &bn->nodes[role];
 	uint32_t k = (uint32_t)(nc->nusers + nc->nservers + 1);
+	const char *file = nd->file;
+	unsigned long line = nd->line;
 
 	bn_node_clear(nd);
+	nd->file = file;
+	nd->line = line;
 	nd->name = strdup(ai == bn->src_addr ? "Src IP Addr" : "Dst IP Addr");
 	nd->kind = ai == bn->src_addr ? BN_SRC_ADDR : BN_DST_ADDR;
 	nd->k = k;

@@ -62,6 +62,8 @@ struct bn_gauss {
 
 struct bn_node {
 	char *name;
+	const char *file;        /* where it is declared, for messages */
+	unsigned long line;
 	enum bn_kind kind;
 	uint8_t l4;              /* protocol it is specific to, 0 if common */
 	uint32_t k;              /* outcomes */

@@ -166,6 +166,15 @@ nc_get(struct nc_ctx *c, const yaml_node_t *map, const char *key)
 	return NULL;
 }
 
+/* An optional key: a null value counts as absent, as it does in Fos-R. */
+static yaml_node_t *
+nc_opt(struct nc_ctx *c, const yaml_node_t *map, const char *key)
+{
+	yaml_node_t *v = nc_get(c, map, key);
+
+	return v != NULL && nc_is_null(v) ? NULL : v;
+}
+
 static bool
 nc_known(const char *const *keys, const char *k)
 {
@@ -325,7 +334,7 @@ nc_parse_metadata(struct nc_ctx *c, const yaml_node_t *root)
 	if ((rc = nc_strdup(c, v, "metadata.title", &c->nc->title)) != 0)
 		return rc;
 	for (int i = 1; nc_meta_keys[i] != NULL; i++) {
-		if ((v = nc_get(c, m, nc_meta_keys[i])) == NULL)
+		if ((v = nc_opt(c, m, nc_meta_keys[i])) == NULL)
 			continue;
 		nc_child(sub, "metadata", nc_meta_keys[i]);
 		if (strcmp(nc_meta_keys[i], "format") == 0)
@@ -496,11 +505,11 @@ nc_parse_iface(struct nc_ctx *c, const yaml_node_t *n, const char *path,
 	if ((rc = nc_parse_ip(c, v, sub, &f->ip)) != 0)
 		return rc;
 	nc_child(sub, path, "mac_addr");
-	if ((v = nc_get(c, n, "mac_addr")) != NULL &&
+	if ((v = nc_opt(c, n, "mac_addr")) != NULL &&
 	    (rc = nc_parse_mac(c, v, sub, f)) != 0)
 		return rc;
 	nc_child(sub, path, "services");
-	if ((v = nc_get(c, n, "services")) != NULL &&
+	if ((v = nc_opt(c, n, "services")) != NULL &&
 	    (rc = nc_parse_services(c, v, sub, f)) != 0)
 		return rc;
 	return 0;
@@ -580,7 +589,7 @@ static int
 nc_parse_type(struct nc_ctx *c, const yaml_node_t *host, const char *path,
     struct nc_host *h)
 {
-	yaml_node_t *n = nc_get(c, host, "type");
+	yaml_node_t *n = nc_opt(c, host, "type");
 	char sub[NC_PATH];
 	const char *s;
 	int rc;
@@ -641,22 +650,22 @@ nc_parse_host(struct nc_ctx *c, const yaml_node_t *n, size_t hi)
 		return rc;
 	h->usage = 1.0;
 	nc_child(sub, path, "hostname");
-	if ((v = nc_get(c, n, "hostname")) != NULL &&
+	if ((v = nc_opt(c, n, "hostname")) != NULL &&
 	    (rc = nc_strdup(c, v, sub, &h->hostname)) != 0)
 		return rc;
 	nc_child(sub, path, "os");
-	if ((v = nc_get(c, n, "os")) != NULL &&
+	if ((v = nc_opt(c, n, "os")) != NULL &&
 	    (rc = nc_parse_os(c, v, sub, h)) != 0)
 		return rc;
 	nc_child(sub, path, "usage");
-	if ((v = nc_get(c, n, "usage")) != NULL &&
+	if ((v = nc_opt(c, n, "usage")) != NULL &&
 	    (rc = nc_parse_usage(c, v, sub, &h->usage)) != 0)
 		return rc;
 	if ((rc = nc_parse_ifaces(c, n, path, hi)) != 0 ||
 	    (rc = nc_parse_type(c, n, path, h)) != 0)
 		return rc;
 	nc_child(sub, path, "client");
-	if ((v = nc_get(c, n, "client")) != NULL &&
+	if ((v = nc_opt(c, n, "client")) != NULL &&
 	    (rc = nc_parse_client(c, v, sub, hi)) != 0)
 		return rc;
 	return 0;

@@ -37,6 +37,7 @@
 
 #include "automaton.h"
 #include "rng.h"
+#include "s2fill.h"
 #include "stage2.h"
 
 /* Consecutive packets of a flow are at least this far apart (ns). */
@@ -56,6 +57,8 @@
 struct s2_scratch {
 	uint32_t *ties;
 	uint32_t cap;
+	uint8_t *bytes;          /* payloads of the last generic exchange */
+	size_t bcap;
 };
 
 /* A flow's generator, and the second normal variate of the last pair. */
@@ -77,6 +80,7 @@ s2_scratch_free(struct s2_scratch *s)
 	if (s == NULL)
 		return;
 	free(s->ties);
+	free(s->bytes);
 	free(s);
 }
 
@@ -432,8 +436,36 @@ s2_step_limit(const struct automaton *am)
 	return 64 * (uint64_t)(am->cap + 1) * am->nstates + 1024;
 }
 
+/*
+ * Payload bytes that decoders of the flow's port accept: all of them for
+ * a generic exchange, the random and the unplaceable ones for a walk
+ * (s2fill.h).  They go to the scratch.
+ */
+static int
+s2_dress(struct pkt_seq *out, struct s2_scratch *s, struct s2_draw *g,
+    bool walked)
+{
+	enum s2fill_kind k = s2fill_kind(&out->flow);
+	size_t need;
+	uint8_t *p;
+
+	if (k == S2FILL_RANDOM || s == NULL)
+		return 0;
+	if ((need = s2fill_need(out)) > s->bcap) {
+		if ((p = realloc(s->bytes, need)) == NULL)
+			return -ENOMEM;
+		s->bytes = p;
+		s->bcap = need;
+	}
+	if (walked)
+		s2fill_repair(k, out, &g->r, s->bytes);
+	else
+		s2fill_apply(k, out, &g->r, s->bytes);
+	return 0;
+}
+
 static int s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
-    struct pkt_seq *out);
+    struct pkt_seq *out, struct s2_scratch *s);
 
 static int
 s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
@@ -456,7 +488,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 		struct pkt *p;
 
 		if (e == NULL || ++steps > limit)
-			return s2_fallback(fl, am->cap, g, out);
+			return s2_fallback(fl, am->cap, g, out, s);
 		st = e->src;
 		s2_origin(e, &f, &b);
 		if (e->eps)
@@ -476,7 +508,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 		out->pkts[j] = t;
 	}
 	s2_stamp(out, fl->start_ns);
-	return 0;
+	return s2_dress(out, s, g, true);
 }
 
 /*
@@ -734,7 +766,7 @@ s2_clamp(uint32_t *nf, uint32_t *nb, uint32_t cap)
 
 static int
 s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
-    struct pkt_seq *out)
+    struct pkt_seq *out, struct s2_scratch *s)
 {
 	struct s2_fb fb = { .out = out, .g = g };
 	uint32_t nf = fl->fwd_pkts, nb = fl->bwd_pkts;
@@ -753,7 +785,7 @@ s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
 	else
 		s2_fb_icmp(&fb, fl, nf, nb);
 	s2_stamp(out, fl->start_ns);
-	return 0;
+	return s2_dress(out, s, g, false);
 }
 
 int
@@ -772,7 +804,7 @@ s2_generate(const struct automata *a, const struct flow *f,
 		rc = s2_walk(am, f, &g, out, s);
 	else
 		rc = s2_fallback(f, a != NULL ? a->cap : AUTOMATON_CAP_DEFAULT,
-		    &g, out);
+		    &g, out, s);
 	if (rc != 0)
 		return rc;
 	s2_summarise(out);

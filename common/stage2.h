@@ -57,7 +57,9 @@ void s2_scratch_free(struct s2_scratch *s);
  * Fills out with the packets of f (out->flow is a copy of f with the real
  * packet counts and the S3 seed).  Returns 0 or -ENOMEM.  a may be NULL
  * (every flow gets the generic exchange).  For TCP, out->flow.end tells
- * how the generated packets end (END_FIN, END_RST or END_OPEN).
+ * how the generated packets end (END_FIN, END_RST or END_OPEN).  The
+ * payload bytes of a generic exchange live in s: they stay valid until
+ * the next call with s.
  */
 int s2_generate(const struct automata *a, const struct flow *f,
     struct pkt_seq *out, struct s2_scratch *s);

@@ -13,6 +13,7 @@
  * same bytes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@
 #define S3_DGRAM_HDR 8           /* UDP and ICMP headers */
 #define S3_FRAG_DATA 1480        /* IPv4 payload per fragment, 8-aligned */
 #define S3_TLS_REC_MAX (5 + 16401)
+#define S3_TLS_TINY 6            /* random payloads too short for a record */
+#define S3_TLS_TAIL_MAX 200      /* keeps a record under 2^14 + 256 */
+#define S3_HTTP_HEAD_MAX 160
 #define S3_TAIL_GAP_NS 50000     /* spacing of frames added at the end */
 #define S3_WIN_LINUX 64240
 #define S3_WIN_WINDOWS 65535
@@ -57,10 +61,37 @@ struct s3_side {
 	bool fin;
 };
 
+/*
+ * TLS records over the random payload bytes of one side, seen as one
+ * stream (offsets count only those bytes): the record still open and
+ * where the side's next byte goes.
+ */
+struct s3_tls_side {
+	uint64_t pos;
+	uint64_t rec_start;
+	uint32_t rec_len;        /* header included; 0 if none yet */
+};
+
+/* The records that touch one packet. */
+struct s3_tls_plan {
+	uint64_t pos;            /* stream offset of the packet's first byte */
+	uint64_t prev_start;     /* record open when the packet starts */
+	uint32_t prev_len;
+	uint64_t start;          /* then nrec records of size (+1 for the */
+	uint32_t nrec;           /* first extra ones); the last one is ext */
+	uint32_t size;           /* bytes longer, into later packets */
+	uint32_t extra;
+	uint32_t ext;
+	bool none;               /* the rest can form no record */
+};
+
 /* Where the payload bytes of a packet come from. */
 struct s3_src {
 	uint8_t kind;            /* enum payload_kind */
 	bool tls;                /* shape random bytes as TLS records */
+	struct s3_tls_plan tls_plan;
+	const uint8_t *pre;      /* written over the first pre_len bytes */
+	uint32_t pre_len;
 	const uint8_t *bytes;
 	uint32_t len;
 	uint64_t key;            /* random bytes: see s3_fill() */
@@ -76,6 +107,9 @@ struct s3_ctx {
 	bool open;               /* the handshake is complete */
 	bool reset;              /* a RST ended the flow */
 	bool touched;            /* the current packet needed a repair */
+	uint32_t cur;            /* index of the current packet */
+	struct s3_tls_side tls[2];
+	uint32_t limit;          /* packets used */
 	/* Frame times: see s3_stamp(). */
 	uint64_t now;
 	uint64_t pkt_ts;
@@ -89,6 +123,7 @@ struct s3_ctx {
 	bool echo_seen;
 	struct s3_src echo;
 	uint8_t scratch[S3_IP_LEN + S3_DGRAM_HDR];
+	char head[S3_HTTP_HEAD_MAX];
 };
 
 static void
@@ -242,42 +277,50 @@ s3_frame(struct s3_ctx *c, int dir, uint8_t proto, uint32_t l3len,
 	return ip;
 }
 
+/* Writes the header bytes of one record that fall in [at, at + n). */
+static void
+s3_tls_hdr(uint64_t start, uint32_t len, uint64_t at, uint8_t *dst,
+    uint32_t n)
+{
+	uint32_t body = len - 5;
+	uint8_t h[5] = { 0x17, 0x03, 0x03, (uint8_t)(body >> 8),
+		(uint8_t)body };
+
+	for (uint32_t i = 0; i < 5; i++)
+		if (start + i >= at && start + i < at + n)
+			dst[start + i - at] = h[i];
+}
+
 /*
- * Writes the TLS record headers that fall in [off, off + n) of a random
- * payload of total bytes, cut into records of equal size (at most the
- * TLS 1.3 ciphertext limit), so that an HTTPS flow reads as application
- * data rather than noise.  Each packet holds whole records, so a flow
- * never leaves a dissector in the middle of one.
+ * Writes the TLS record headers that fall in [off, off + n) of a packet,
+ * so that an HTTPS flow reads as application data rather than noise.
  */
 static void
-s3_tls_shape(uint32_t total, uint32_t off, uint8_t *dst, uint32_t n)
+s3_tls_shape(const struct s3_tls_plan *tp, uint32_t off, uint8_t *dst,
+    uint32_t n)
 {
-	uint32_t nrec, size, extra, k, r;
+	uint64_t at = tp->pos + off, r;
+	uint32_t k;
 
-	/*
-	 * Fewer than 6 bytes cannot be a record with data: a first byte that
-	 * is no record type keeps a dissector from waiting for the rest.
-	 */
-	if (total < 6) {
-		if (off == 0)
-			dst[0] &= 0x0f;
+	if (tp->prev_len > 0)
+		s3_tls_hdr(tp->prev_start, tp->prev_len, at, dst, n);
+	if (tp->none) {
+		/* No record type: a dissector does not wait for more. */
+		if (tp->start >= at && tp->start < at + n)
+			dst[tp->start - at] &= 0x0f;
 		return;
 	}
-	nrec = (total + S3_TLS_REC_MAX - 1) / S3_TLS_REC_MAX;
-	size = total / nrec;
-	extra = total % nrec;
-	/* Records before k cannot reach off: each is at least 6 bytes. */
-	k = off / (size + 1);
-	r = k * size + (k < extra ? k : extra);
-	for (; k < nrec && r < off + n; k++) {
-		uint32_t rlen = size + (k < extra ? 1 : 0);
-		uint8_t h[5] = { 0x17, 0x03, 0x03, (uint8_t)((rlen - 5) >> 8),
-			(uint8_t)(rlen - 5) };
+	/* Records before k end before at: each is at least 6 bytes. */
+	k = at > tp->start ? (uint32_t)((at - tp->start) / (tp->size + 1)) :
+	    0;
+	r = tp->start + (uint64_t)k * tp->size + (k < tp->extra ? k :
+	    tp->extra);
+	for (; k < tp->nrec && r < at + n; k++) {
+		uint32_t len = tp->size + (k < tp->extra ? 1 : 0);
 
-		for (uint32_t i = 0; i < 5; i++)
-			if (r + i >= off && r + i < off + n)
-				dst[r + i - off] = h[i];
-		r += rlen;
+		s3_tls_hdr(r, len + (k == tp->nrec - 1 ? tp->ext : 0), at, dst,
+		    n);
+		r += len;
 	}
 }
 
@@ -331,7 +374,10 @@ s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
 	if (src->kind == PAYLOAD_RANDOM) {
 		s3_fill(src->key, off, dst, n);
 		if (src->tls)
-			s3_tls_shape(src->len, off, dst, n);
+			s3_tls_shape(&src->tls_plan, off, dst, n);
+		if (off < src->pre_len)
+			memcpy(dst, src->pre + off, src->pre_len - off < n ?
+			    src->pre_len - off : n);
 	} else if (src->kind == PAYLOAD_BYTES && src->bytes != NULL) {
 		memcpy(dst, src->bytes + off, n);
 	} else {
@@ -339,17 +385,203 @@ s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
 	}
 }
 
+static bool
+s3_tls_tiny(const struct pkt *p)
+{
+	return p->kind == PAYLOAD_RANDOM && p->len > 0 &&
+	    p->len < S3_TLS_TINY;
+}
+
+/*
+ * A random payload of fewer than 6 bytes cannot hold a TLS record, and a
+ * dissector that sees one waits for the rest of a header that never
+ * comes, so records run over packets as they do in real TLS.  The last
+ * record of a packet covers the tiny random packets of its side that
+ * follow (up to S3_TLS_TAIL_MAX bytes); this returns how many bytes they
+ * hold, for packet i.
+ */
+static uint32_t
+s3_tls_tail(const struct s3_ctx *c, uint32_t i)
+{
+	const struct pkt *pk = c->seq->pkts;
+	int d = pk[i].dir ? 1 : 0;
+	uint32_t tail = 0;
+
+	for (uint32_t j = i + 1; j < c->limit; j++) {
+		if ((pk[j].dir ? 1 : 0) != d || s3_pkt_len(&pk[j]) == 0)
+			continue;
+		if (!s3_tls_tiny(&pk[j]) || tail + pk[j].len > S3_TLS_TAIL_MAX)
+			break;
+		tail += pk[j].len;
+	}
+	return tail;
+}
+
+/*
+ * A record that must start in the last r < 6 bytes of packet i takes
+ * bytes of the side's next random packets until it holds data; a large
+ * packet gives only what keeps its own rest a record of 6 bytes or more.
+ * Returns those bytes, or 0 if the side sends no more random bytes.
+ */
+static uint32_t
+s3_tls_ahead(const struct s3_ctx *c, uint32_t i, uint32_t r)
+{
+	const struct pkt *pk = c->seq->pkts;
+	int d = pk[i].dir ? 1 : 0;
+	uint32_t ext = 0, take;
+
+	for (uint32_t j = i + 1; j < c->limit && r + ext < S3_TLS_TINY; j++) {
+		if ((pk[j].dir ? 1 : 0) != d || s3_pkt_len(&pk[j]) == 0)
+			continue;
+		if (pk[j].kind != PAYLOAD_RANDOM)
+			break;
+		take = pk[j].len;
+		if (r + ext + take > S3_TLS_REC_MAX) {
+			take = S3_TLS_REC_MAX - r - ext;
+			if (pk[j].len - take < S3_TLS_TINY)
+				take = pk[j].len - S3_TLS_TINY;
+		}
+		ext += take;
+	}
+	return r + ext < S3_TLS_TINY ? 0 : ext;
+}
+
+/* Lays the records over random packet i (len bytes) of side d. */
+static void
+s3_tls_plan(struct s3_ctx *c, int d, uint32_t len, struct s3_tls_plan *tp)
+{
+	struct s3_tls_side *t = &c->tls[d];
+	uint64_t open_end = t->rec_start + t->rec_len;
+	uint32_t left = 0, r;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->pos = t->pos;
+	if (t->rec_len > 0 && open_end > t->pos) {
+		tp->prev_start = t->rec_start;
+		tp->prev_len = t->rec_len;
+		left = open_end - t->pos < len ? (uint32_t)(open_end - t->pos) :
+		    len;
+	}
+	tp->start = t->pos + left;
+	t->pos += len;
+	if ((r = len - left) == 0)
+		return;
+
+	if (r >= S3_TLS_TINY) {
+		tp->nrec = (r + S3_TLS_REC_MAX - 1) / S3_TLS_REC_MAX;
+		tp->size = r / tp->nrec;
+		tp->extra = r % tp->nrec;
+		tp->ext = s3_tls_tail(c, c->cur);
+	} else if ((tp->ext = s3_tls_ahead(c, c->cur, r)) > 0) {
+		tp->nrec = 1;
+		tp->size = r;
+	} else {
+		tp->none = true;
+		return;
+	}
+	t->rec_len = tp->size + tp->ext;
+	t->rec_start = t->pos - t->rec_len + tp->ext;
+}
+
+static uint32_t
+s3_digits(uint32_t v)
+{
+	uint32_t d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* Letters from key, to pad a path or a reason phrase. */
+static void
+s3_letters(char *p, uint32_t n, uint64_t key)
+{
+	for (uint32_t i = 0; i < n; i++)
+		p[i] = (char)('a' + s3_mix(key + i) % 26);
+}
+
+/*
+ * The head of an HTTP message of exactly n bytes whose body is the
+ * random rest: a POST from the client, a 200 from the server, each with
+ * the Content-Length that makes it end where the packet ends.  Too short
+ * for that, a bodiless GET or 204 padded to n; shorter still, one line.
+ * Random bytes on port 80 otherwise read as broken header lines.
+ */
+static uint32_t
+s3_http_head(struct s3_ctx *c, int d, uint32_t n, uint64_t key)
+{
+	uint32_t ip = c->side[DIR_BWD].ip, base, dg, len;
+	char *h = c->head;
+	int k;
+
+	if (d == DIR_FWD)
+		k = snprintf(h, S3_HTTP_HEAD_MAX, "POST /%08x HTTP/1.1\r\n"
+		    "Host: %u.%u.%u.%u\r\nContent-Type: application/"
+		    "octet-stream\r\nContent-Length: ", (uint32_t)key,
+		    ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	else
+		k = snprintf(h, S3_HTTP_HEAD_MAX, "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/octet-stream\r\n"
+		    "Content-Length: ");
+	/*
+	 * The length's own digits count in n; where no width fits exactly
+	 * (n - base = 11: 10 has two digits, 9 one) a leading zero does.
+	 */
+	base = (uint32_t)k + 4;
+	for (dg = 1; dg <= 10 && base + dg <= n; dg++)
+		if (s3_digits(n - base - dg) <= dg) {
+			snprintf(h + k, S3_HTTP_HEAD_MAX - (size_t)k,
+			    "%0*u\r\n\r\n", (int)dg, n - base - dg);
+			return base + dg;
+		}
+
+	/* No room for headers: the message is the head alone. */
+	len = n < S3_HTTP_HEAD_MAX ? n : S3_HTTP_HEAD_MAX;
+	if (n > S3_HTTP_HEAD_MAX) {
+		s3_letters(h, len, key);
+	} else if (d == DIR_FWD && n >= 18) {
+		memcpy(h, "GET /", 5);
+		s3_letters(h + 5, n - 18, key);
+		memcpy(h + n - 13, " HTTP/1.1\r\n\r\n", 13);
+	} else if (d == DIR_BWD && n >= 17) {
+		memcpy(h, "HTTP/1.1 204 ", 13);
+		s3_letters(h + 13, n - 17, key);
+		memcpy(h + n - 4, "\r\n\r\n", 4);
+	} else if (n >= 2) {
+		/* A whole line, so that a dissector does not wait for more. */
+		s3_letters(h, n - 2, key);
+		memcpy(h + n - 2, "\r\n", 2);
+	} else {
+		h[0] = '\n';
+	}
+	return len;
+}
+
 static void
 s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
 {
 	uint8_t l7 = c->seq->flow.l7;
+	bool tcp = c->seq->flow.l4 == L4_TCP;
 
+	memset(src, 0, sizeof(*src));
 	src->kind = p->kind;
 	src->bytes = p->payload;
 	src->len = s3_pkt_len(p);
-	src->key = p->kind == PAYLOAD_RANDOM ? rng_u64(&c->rng) : 0;
-	src->tls = c->seq->flow.l4 == L4_TCP &&
-	    (l7 == L7_HTTPS || l7 == L7_IMAPS);
+	if (p->kind != PAYLOAD_RANDOM)
+		return;
+	src->key = rng_u64(&c->rng);
+	if (tcp && (l7 == L7_HTTPS || l7 == L7_IMAPS)) {
+		src->tls = true;
+		s3_tls_plan(c, p->dir ? 1 : 0, src->len, &src->tls_plan);
+	}
+	if (tcp && l7 == L7_HTTP && src->len > 0) {
+		src->pre = (const uint8_t *)c->head;
+		src->pre_len = s3_http_head(c, p->dir ? 1 : 0, src->len,
+		    src->key);
+	}
 }
 
 /*
@@ -876,8 +1108,10 @@ s3_build(const struct pkt_seq *seq, const struct s3_opts *o,
 	s3_setup(&c, seq, o, fb);
 	if (l4 != L4_TCP && l4 != L4_UDP && l4 != L4_ICMP)
 		return -EINVAL;
+	c.limit = n;
 	if (l4 == L4_TCP) {
 		n = s3_tcp_plan(&c);
+		c.limit = n;
 		s3_tcp_setup(&c);
 		fb->repairs += seq->n - n;
 	}
@@ -886,6 +1120,7 @@ s3_build(const struct pkt_seq *seq, const struct s3_opts *o,
 		c.cap = i + 1 < n ? seq->pkts[i + 1].ts_ns : UINT64_MAX;
 		c.fresh = true;
 		c.touched = false;
+		c.cur = i;
 		if (l4 == L4_TCP)
 			rc = s3_tcp_pkt(&c, i);
 		else if (l4 == L4_UDP)

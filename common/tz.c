@@ -89,12 +89,58 @@ tz_check_file(const char *zone, struct diag *d)
 	return 0;
 }
 
+/* A POSIX rule such as "CET-1CEST,M3.5.0,M10.5.0/3": a name, an offset. */
+static bool
+tz_is_rule(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '<') {
+		if ((s = strchr(s, '>')) == NULL)
+			return false;
+		s++;
+	} else {
+		for (; (s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= 'A' && s[n] <= 'Z'); n++)
+			;
+		if (n < 3)
+			return false;
+		s += n;
+	}
+	if (*s == '+' || *s == '-')
+		s++;
+	return *s >= '0' && *s <= '9';
+}
+
+/*
+ * The machine's zone: /etc/localtime, or TZ from the environment, which
+ * glibc also reads as UTC when it names nothing; catch that case too.
+ */
+static int
+tz_check_env(struct diag *d)
+{
+	const char *v = getenv("TZ");
+	struct diag tmp;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (*v == ':')
+		v++;
+	if (tz_is_rule(v) || (tz_check_name(v, &tmp) == 0 &&
+	    tz_check_file(v, &tmp) == 0) || (*v == '/' &&
+	    access(v, R_OK) == 0))
+		return 0;
+	return diag_set(d, "time zone: TZ=%s: unknown zone", getenv("TZ"));
+}
+
 int
 tz_set(const char *zone, struct diag *d)
 {
 	int rc;
 
 	if (zone == NULL) {
+		if ((rc = tz_check_env(d)) != 0)
+			return rc;
 		tzset();
 		atomic_fetch_add(&tz_generation, 1);
 		return 0;

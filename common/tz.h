@@ -12,7 +12,10 @@
  * the zone's rules at each instant, daylight saving changes included.
  */
 
-/* Selects the zone; NULL keeps the machine's.  Unknown names fail. */
+/*
+ * Selects the zone; NULL keeps the machine's (TZ from the environment,
+ * else /etc/localtime).  Unknown names fail, in TZ as well.
+ */
 int tz_set(const char *zone, struct diag *d);
 /* Seconds east of UTC at Unix time t. */
 int32_t tz_offset(int64_t t);

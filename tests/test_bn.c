@@ -217,7 +217,8 @@ test_bad_labels(void)
 
 	expect_load_error(COMMON(L7OUTS, L7TAB, O("port-53") O("port-x")
 	    O("port-123"), PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY,
-	    extra, "variable 'Dst Pt': outcome 'port-x' has no meaning");
+	    extra, "bn/bn_common.bifxml:5: variable 'Dst Pt': outcome "
+	    "'port-x' has no meaning");
 	expect_load_error(COMMON(O("DNS") O("Gopher") O("NTP"), L7TAB,
 	    PTOUTS, PTTAB, ADDRS, "1 1", ADDRS, "1 1"), EMPTY, EMPTY, extra,
 	    "variable 'Applicative Proto': outcome 'Gopher'");
@@ -319,6 +320,21 @@ test_legacy(void)
 	CHECK_NEAR(bn->gauss[0][0][1].sigma, sqrt(2105725323.7749667), 1e-9);
 	CHECK_NEAR(bn->gauss[1][1][3].mu, 4.048379752180531, 1e-12);
 	CHECK_EQ_U(bn->ngauss[1][0], 5);
+
+	/* The observed bin drives the source address (Time is its parent). */
+	{
+		double a[28], b[28];
+
+		CHECK_EQ_I(bn_marginal(bn, "Src IP Addr", 3 * 3600, a, 28,
+		    NULL), 0);
+		CHECK_EQ_I(bn_marginal(bn, "Src IP Addr", 15 * 3600, b, 28,
+		    NULL), 0);
+		printf("JS between 03:00 and 15:00 sources: %.3f\n",
+		    bt_js(a, b, 28));
+		CHECK(bt_js(a, b, 28) > 0.05);
+		CHECK(sample_js(bn, "Src IP Addr", 3 * 3600, 100000) < 0.01);
+		CHECK(sample_js(bn, "Src IP Addr", 15 * 3600, 100000) < 0.01);
+	}
 
 	/* Without configuration Proto has no evidence below it. */
 	CHECK_EQ_I(bn_marginal(bn, "Proto", 43200, m, 2, NULL), 0);

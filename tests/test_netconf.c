@@ -221,7 +221,31 @@ test_rich(void)
 	netconf_free(nc);
 }
 
-/* The same network as Fos-R's test file, written as JSON. */
+/* Null optional values are absent ones; required ones stay required. */
+static void
+test_nulls(void)
+{
+	struct netconf *nc = parse_ok(HEAD
+	    "  - hostname: ~\n    os:\n    usage: null\n    type: ~\n"
+	    "    client: ~\n    interfaces:\n    - ip_addr: 10.0.0.9\n"
+	    "      mac_addr:\n      services: ~\n" PAIR);
+
+	if (nc == NULL)
+		return;
+	CHECK(nc->hosts[0].hostname == NULL);
+	CHECK_NEAR(nc->hosts[0].usage, 1, 0);
+	CHECK(!nc->hosts[0].is_server);
+	CHECK(nc->hosts[0].client_all);
+	CHECK(!nc->users[0]->has_mac);
+	CHECK_EQ_U(nc->users[0]->services, 0);
+	netconf_free(nc);
+	check_bad(HEAD "  - interfaces:\n    - ip_addr: ~\n",
+	    "net.yaml:5: hosts[0].interfaces[0].ip_addr: no value");
+	check_bad(HEAD "  - interfaces: ~\n",
+	    "net.yaml:4: hosts[0].interfaces: not a sequence");
+}
+
+/* A small network written as JSON. */
 static void
 test_json(void)
 {
@@ -532,6 +556,7 @@ main(void)
 	test_fosr_config();
 	test_rich();
 	test_json();
+	test_nulls();
 	test_mac();
 	test_addresses();
 	test_services();

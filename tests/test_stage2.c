@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "automaton.h"
 #include "stage2.h"
@@ -227,6 +228,11 @@ test_counts(void)
 	}
 }
 
+/*
+ * Whether p can come from choice c of ed: the very bytes of a replayed
+ * choice, or a payload of a listed length (drawn, then dressed as the
+ * port's protocol: NTP packets are 48 bytes).
+ */
 static bool
 same_choice(const struct automaton *am, const struct automaton_edge *ed,
     uint32_t c, const struct pkt *p)
@@ -234,8 +240,14 @@ same_choice(const struct automaton *am, const struct automaton_edge *ed,
 	if (am->choice_len[c] != p->len)
 		return false;
 	if (ed->pl == AUTOMATON_PL_LENGTHS)
-		return p->kind == PAYLOAD_RANDOM;
+		return p->kind != PAYLOAD_NONE;
 	return p->payload == automaton_choice(am, c);
+}
+
+static bool
+in_arena(const struct automaton *am, const uint8_t *b)
+{
+	return b >= am->arena && b < am->arena + am->arena_len;
 }
 
 /* Each packet's payload is one of its edge's listed choices. */
@@ -243,7 +255,7 @@ static void
 test_payloads(void)
 {
 	const struct automaton *am = automata_find(set, L4_UDP, L7_NTP);
-	uint32_t bad = 0, total = 0, random = 0;
+	uint32_t bad = 0, total = 0, drawn = 0, mode = 0;
 
 	if (am == NULL)
 		return;
@@ -266,13 +278,20 @@ test_payloads(void)
 					found = same_choice(am, ed, c, p);
 			}
 			bad += !found;
-			random += p->kind == PAYLOAD_RANDOM;
 			total++;
+			if (p->kind != PAYLOAD_BYTES ||
+			    in_arena(am, p->payload))
+				continue;
+			/* Drawn: an NTP v4 packet of the right mode. */
+			drawn++;
+			mode += p->payload[0] == (p->dir == DIR_FWD ? 0x23 :
+			    0x24);
 		}
 	}
 	CHECK_EQ_U(total, 300 * 6);
 	CHECK_EQ_U(bad, 0);
-	CHECK(random > 0 && random < total / 4);
+	CHECK(drawn > 0 && drawn < total / 4);
+	CHECK_EQ_U(mode, drawn);
 }
 
 static void
@@ -433,6 +452,7 @@ test_set(const char *dir)
 	struct profile_src src = { .dir = dir };
 	struct automata *a = NULL;
 	struct diag d = { { 0 } };
+	FILE *f;
 	int rc;
 
 	rc = automata_load(&a, &src, &d);
@@ -449,7 +469,6 @@ test_set(const char *dir)
 	mkdir("p/automata", 0755);
 	for (int i = 0; i < 2; i++) {
 		char path[64];
-		FILE *f;
 
 		snprintf(path, sizeof(path), "p/automata/%c.json", 'a' + i);
 		if ((f = fopen(path, "w")) == NULL)
@@ -468,6 +487,20 @@ test_set(const char *dir)
 	CHECK_STR(d.msg, "automata/b.json: UDP/ntp is already defined by "
 	    "automata/a.json");
 	CHECK_EQ_I(automata_load_cap(&a, &src, 5000, &d), -EINVAL);
+
+	/* One broken file fails the set, and the message names it. */
+	if ((f = fopen("p/automata/b.json", "w")) != NULL) {
+		fputs("{\"protocol\": \"UDP\", \"l7protocol\": \"dns\", "
+		    "\"edges\": []}", f);
+		fclose(f);
+	}
+	CHECK_EQ_I(automata_load(&a, &src, &d), -EINVAL);
+	CHECK(a == NULL);
+	CHECK_STR(d.msg, "automata/b.json: missing key \"initial_state\"");
+	unlink("p/automata/b.json");
+	CHECK_EQ_I(automata_load(&a, &src, &d), 0);
+	CHECK_EQ_U(automata_count(a), 1);
+	automata_free(a);
 }
 
 int

@@ -583,6 +583,144 @@ out:
 	frame_buf_free(&fb);
 }
 
+/* Random HTTPS payloads are whole TLS records, for any length. */
+static void
+test_tls(void)
+{
+	static uint8_t msg[70000];
+	struct pkt_seq sq;
+	struct frame_buf fb = { 0 };
+	struct s3_opts o = { 0 };
+	struct seg s;
+	int wrong = 0;
+
+	for (uint32_t n = 6; n < 70000; n += n < 300 ? 1 : 997) {
+		uint32_t len = 0, r = 0;
+
+		flow_init(&sq, L4_TCP, L7_HTTPS, END_ANY, n);
+		add(&sq, 1, 0, A | P, PAYLOAD_RANDOM, n);
+		CHECK_EQ_I(s3_build(&sq, &o, &fb), 0);
+		for (uint32_t i = 0; i < fb.n; i++) {
+			parse_tcp(&fb, i, &s);
+			memcpy(msg + len, s.payload, s.plen);
+			len += s.plen;
+		}
+		while (r + 5 <= len && get32(msg + r) >> 8 == 0x170303 &&
+		    get16(msg + r + 3) > 0 && get16(msg + r + 3) <= 16401)
+			r += 5 + get16(msg + r + 3);
+		if (len != n || r != n) {
+			fprintf(stderr, "TLS payload of %u bytes: records end "
+			    "at %u\n", n, r);
+			wrong++;
+		}
+	}
+	CHECK_EQ_I(wrong, 0);
+
+	/* A tiny first payload opens a record that the next one ends. */
+	for (uint32_t big = 100; big < 40000; big += 9973) {
+		uint32_t len = 0, r = 0;
+
+		flow_init(&sq, L4_TCP, L7_HTTPS, END_ANY, big);
+		add(&sq, 1, 0, A | P, PAYLOAD_RANDOM, 3);
+		add(&sq, 0, 10, A | P, PAYLOAD_RANDOM, 300);
+		add(&sq, 1, 10, A | P, PAYLOAD_RANDOM, 2);
+		add(&sq, 1, 10, A | P, PAYLOAD_RANDOM, big);
+		CHECK_EQ_I(s3_build(&sq, &o, &fb), 0);
+		for (uint32_t i = 0; i < fb.n; i++) {
+			parse_tcp(&fb, i, &s);
+			if (s.dir == 1) {
+				memcpy(msg + len, s.payload, s.plen);
+				len += s.plen;
+			}
+		}
+		while (r + 5 <= len && get32(msg + r) >> 8 == 0x170303 &&
+		    get16(msg + r + 3) > 0 && get16(msg + r + 3) <= 16401)
+			r += 5 + get16(msg + r + 3);
+		CHECK_EQ_U(len, big + 5);
+		CHECK_EQ_U(r, big + 5);
+	}
+
+	/* Tiny payloads end the previous record of their side. */
+	flow_init(&sq, L4_TCP, L7_HTTPS, END_ANY, 3);
+	add(&sq, 1, 0, A | P, PAYLOAD_RANDOM, 3000);
+	add(&sq, 0, 10, A | P, PAYLOAD_RANDOM, 2);
+	add(&sq, 1, 10, A | P, PAYLOAD_RANDOM, 3);
+	add(&sq, 1, 10, A | P, PAYLOAD_RANDOM, 4);
+	CHECK_EQ_I(s3_build(&sq, &o, &fb), 0);
+	for (uint32_t i = 0, len = 0; i < fb.n; i++) {
+		parse_tcp(&fb, i, &s);
+		if (s.dir == 1 && s.plen > 0) {
+			if (len == 0)
+				CHECK_EQ_U(get32(s.payload), 0x17030300 +
+				    (3000 - 5 + 3 + 4) / 256);
+			len += s.plen;
+		}
+		if (s.dir == 0 && s.plen > 0)
+			CHECK(s.payload[0] < 0x10);
+		if (i == fb.n - 1)
+			CHECK_EQ_U(len, 3007);
+	}
+	frame_buf_free(&fb);
+}
+
+/*
+ * Random HTTP payloads are whole messages: for every length, the head's
+ * Content-Length ends the body exactly at the end of the packet.
+ */
+static void
+test_http(void)
+{
+	static uint8_t msg[4000];
+	struct pkt_seq sq;
+	struct frame_buf fb = { 0 };
+	struct s3_opts o = { 0 };
+	struct seg s;
+	int wrong = 0, sized = 0;
+
+	for (uint32_t n = 1; n < 3000; n++) {
+		for (int d = 0; d < 2; d++) {
+			uint32_t len = 0;
+			const char *end, *cl;
+
+			flow_init(&sq, L4_TCP, L7_HTTP, END_ANY, n);
+			sq.flow.server_port = 80;
+			add(&sq, d, 0, A | P, PAYLOAD_RANDOM, n);
+			CHECK_EQ_I(s3_build(&sq, &o, &fb), 0);
+			for (uint32_t i = 0; i < fb.n; i++) {
+				parse_tcp(&fb, i, &s);
+				memcpy(msg + len, s.payload, s.plen);
+				len += s.plen;
+			}
+			msg[len] = 0;
+			if (len != n) {
+				wrong++;
+				continue;
+			}
+			if (n < 17 + (d == 0))
+				continue;
+			end = memmem(msg, n, "\r\n\r\n", 4);
+			cl = strstr((const char *)msg, "Content-Length: ");
+			if (memcmp(msg, d ? "HTTP/1.1 " : "GET ", d ? 9 : 4) &&
+			    memcmp(msg, "POST /", 6))
+				wrong++;
+			else if (end == NULL)
+				wrong++;
+			else if (cl != NULL && cl < end) {
+				size_t head = (size_t)(end + 4 -
+				    (const char *)msg);
+
+				wrong += head + strtoul(cl + 16, NULL, 10) != n;
+				sized++;
+			} else {
+				wrong += end + 4 != (const char *)msg + n;
+			}
+		}
+	}
+	CHECK_EQ_I(wrong, 0);
+	CHECK(sized > 5600);
+	frame_buf_free(&fb);
+}
+
 /* Builds sq, checks it is valid TCP; returns the frame count. */
 static uint32_t
 build_valid(struct pkt_seq *sq, struct frame_buf *fb)
@@ -685,14 +823,16 @@ static void
 random_seq(struct pkt_seq *sq, struct rng *r, uint64_t k)
 {
 	static const uint8_t ends[4] = { END_ANY, END_FIN, END_RST, END_OPEN };
-	uint32_t u = rng_below(r, 10), n;
-	uint8_t l4 = u < 7 ? L4_TCP : u < 9 ? L4_UDP : L4_ICMP;
+	static const uint8_t l7s[3] = { L7_NONE, L7_HTTP, L7_HTTPS };
+	static const uint16_t web[3] = { 0, 80, 443 };
+	uint32_t u = rng_below(r, 10), w = rng_below(r, 3), n;
+	uint8_t l4 = u < 7 ? L4_TCP : u < 9 ? L4_UDP : L4_ICMP, kind;
 
-	flow_init(sq, l4, rng_below(r, 2) ? L7_HTTPS : L7_NONE,
-	    l4 == L4_TCP ? ends[rng_below(r, 4)] : END_ANY, rng_u64(r));
+	flow_init(sq, l4, l7s[w], l4 == L4_TCP ? ends[rng_below(r, 4)] :
+	    END_ANY, rng_u64(r));
 	sq->flow.id = k;
 	sq->flow.client_port = (uint16_t)(60002 + k % 5000);
-	sq->flow.server_port = sq->flow.l7 == L7_HTTPS && l4 == L4_TCP ? 443 :
+	sq->flow.server_port = w > 0 && l4 == L4_TCP ? web[w] :
 	    (uint16_t)(47001 + rng_below(r, 9));
 	sq->flow.client_os = (uint8_t)rng_below(r, 2);
 	sq->flow.server_os = (uint8_t)rng_below(r, 2);
@@ -717,9 +857,16 @@ random_seq(struct pkt_seq *sq, struct rng *r, uint64_t k)
 			f |= P;
 		if (rng_below(r, 100) < 3)
 			f = (uint8_t)rng_u32(r);
+		/*
+		 * Cut text is no HTTP message nor TLS record: the web ports
+		 * get random bytes, which S3 shapes.
+		 */
+		kind = len ? (uint8_t)(1 + rng_below(r, 2)) : PAYLOAD_NONE;
+		if (kind && (sq->flow.server_port == 80 ||
+		    sq->flow.server_port == 443))
+			kind = PAYLOAD_RANDOM;
 		add(sq, (int)rng_below(r, 2), rng_below(r, 4) ? rng_below(r,
-		    20000) : 0, f, len ? (uint8_t)(1 + rng_below(r, 2)) :
-		    PAYLOAD_NONE, len);
+		    20000) : 0, f, kind, len);
 		sq->pkts[i].icmp_type = rng_below(r, 10) ? (i & 1 ? 0 : 8) :
 		    (uint8_t)(rng_below(r, 2) ? 3 : 11);
 	}
@@ -891,7 +1038,7 @@ int
 main(int argc, char **argv)
 {
 	for (size_t i = 0; i < sizeof(text); i++)
-		text[i] = (uint8_t)("GET / HTTP/1.1 example text "[i % 28]);
+		text[i] = (uint8_t)("a line of test payload\r\n"[i % 24]);
 	if (argc == 5 && strcmp(argv[1], "--pcap") == 0)
 		return write_pcap(argv[2], strtoull(argv[3], NULL, 10),
 		    strtoull(argv[4], NULL, 10));
@@ -903,6 +1050,8 @@ main(int argc, char **argv)
 	test_udp();
 	test_icmp();
 	test_illogical();
+	test_http();
+	test_tls();
 	test_random();
 	return tap_done();
 }

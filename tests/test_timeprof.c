@@ -32,7 +32,7 @@ slurp(const char *path, size_t *len)
 static void
 test_legacy(void)
 {
-	const char *shared = getenv("FOSR_SHARED");
+	const char *data = getenv("FOSR_SHARED");
 	struct time_profile *tp = NULL;
 	struct diag d = { "" };
 	char path[1024];
@@ -40,12 +40,12 @@ test_legacy(void)
 	size_t len;
 	char *text;
 
-	if (shared == NULL || *shared == '\0') {
+	if (data == NULL || *data == '\0') {
 		printf("note: FOSR_SHARED unset, legacy profile not checked\n");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/fosr-models/legacy/time_profile.json",
-	    shared);
+	    data);
 	text = slurp(path, &len);
 	CHECK(text != NULL);
 	if (text == NULL)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zone names are checked before use; offsets follow daylight saving. */
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -101,6 +102,23 @@ main(void)
 	CHECK_EQ_I(tz_set("Asia/Tokyo", &d), 0);
 
 	/* NULL keeps what is set. */
+	CHECK_EQ_I(tz_set(NULL, &d), 0);
+	CHECK_EQ_I(tz_offset(0), 32400);
+
+	/* NULL also checks a TZ found in the environment. */
+	setenv("TZ", "Nowhere/City", 1);
+	CHECK_EQ_I(tz_set(NULL, &d), -EINVAL);
+	CHECK_STR(d.msg, "time zone: TZ=Nowhere/City: unknown zone");
+	setenv("TZ", ":Europe/Paris", 1);
+	CHECK_EQ_I(tz_set(NULL, &d), 0);
+	CHECK_EQ_I(tz_offset(1784116800), 7200);
+	setenv("TZ", "<+0330>-3:30", 1);
+	CHECK_EQ_I(tz_set(NULL, &d), 0);
+	CHECK_EQ_I(tz_offset(0), 12600);
+	setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+	CHECK_EQ_I(tz_set(NULL, &d), 0);
+	CHECK_EQ_I(tz_offset(1784116800), -4 * 3600);
+	setenv("TZ", "/usr/share/zoneinfo/Asia/Tokyo", 1);
 	CHECK_EQ_I(tz_set(NULL, &d), 0);
 	CHECK_EQ_I(tz_offset(0), 32400);
 	return tap_done();
