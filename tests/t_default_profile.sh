@@ -193,7 +193,7 @@ PORTS = {53: "dns", 123: "ntp", 80: "http", 8080: "http", 443: "https",
 # Payload bytes (client to server, server to client), as in the README.
 SIZES = {"dns": ((28, 43), (28, 123)), "ntp": ((48, 48), (48, 48)),
     "http": ((214, 314), (97, 1448)), "https": ((24, 730), (62, 1448)),
-    "ssh": ((16, 1096), (28, 1448)), "smtp": ((6, 1410), (14, 164)),
+    "ssh": ((16, 1096), (24, 1448)), "smtp": ((6, 1410), (14, 164)),
     "mqtt": ((2, 51), (2, 49))}
 DISSECT = {"dns": "dns", "ntp": "ntp", "http": "http", "https": "tls",
     "ssh": "ssh", "smtp": "smtp", "mqtt": "mqtt"}
