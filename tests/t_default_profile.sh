@@ -163,6 +163,10 @@ command -v tshark > /dev/null || {
 	echo "tshark is not installed: cannot judge the generated traffic"
 	exit 77
 }
+"$FOSR" create-pcap --help > /dev/null 2>&1 || {
+	echo "create-pcap is not in this build: traffic not judged"
+	exit 77
+}
 "$FOSR" create-pcap -o office.pcap -d 30min -t 2026-12-07T09:00:00Z \
 	--tz UTC -s 11 > create.log 2>&1 ||
 	{ cat create.log; fail "create-pcap on the default profile"; }
