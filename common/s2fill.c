@@ -106,13 +106,21 @@ s2fill_take(struct s2fill_w *w, struct pkt *p, uint32_t len)
 	return d;
 }
 
+/* n bytes of the filler text, starting at offset phase of its cycle. */
 static void
 s2fill_filler(uint8_t *d, size_t n, size_t phase)
 {
-	size_t m = sizeof(s2fill_text) - 1;
+	const size_t m = sizeof(s2fill_text) - 1;
 
-	for (size_t i = 0; i < n; i++)
-		d[i] = (uint8_t)s2fill_text[(phase + i) % m];
+	phase %= m;
+	while (n > 0) {
+		size_t k = m - phase < n ? m - phase : n;
+
+		memcpy(d, s2fill_text + phase, k);
+		d += k;
+		n -= k;
+		phase = 0;
+	}
 }
 
 static void
@@ -397,10 +405,16 @@ s2fill_http(struct s2fill_w *w, struct pkt_seq *seq)
 			if (len > total - done)
 				len = total - done;
 			d = s2fill_take(w, p, len);
-			for (uint32_t b = 0; b < len; b++, done++)
-				d[b] = done < hl ? (uint8_t)head[done] :
-				    (uint8_t)s2fill_text[(done - hl) %
-				    (sizeof(s2fill_text) - 1)];
+			if (done < hl) {
+				uint32_t h = hl - done < len ? hl - done : len;
+
+				memcpy(d, head + done, h);
+				d += h;
+				len -= h;
+				done += h;
+			}
+			s2fill_filler(d, len, done - hl);
+			done += len;
 		}
 		i = j;
 	}

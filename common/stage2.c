@@ -51,8 +51,8 @@
 /* SYNs sent at most when no answer ever comes (a first try, 6 retries). */
 #define S2_SYN_MAX 7
 
-#define MS 1000000.0
-#define US 1000.0
+#define S2_MS 1000000.0
+#define S2_US 1000.0
 
 struct s2_scratch {
 	uint32_t *ties;
@@ -543,19 +543,20 @@ s2_put(struct s2_fb *fb, uint64_t gap, uint8_t dir, uint8_t flags,
 static uint64_t
 s2_answer(struct s2_fb *fb)
 {
-	return fb->rtt + s2_lognormal(fb->g, 0.5 * MS, 1.0, 10 * US, 2000 * MS);
+	return fb->rtt + s2_lognormal(fb->g, 0.5 * S2_MS, 1.0, 10 * S2_US,
+	    2000 * S2_MS);
 }
 
 static uint64_t
 s2_reply(struct s2_fb *fb)
 {
-	return s2_lognormal(fb->g, 60 * US, 0.6, 5 * US, 5 * MS);
+	return s2_lognormal(fb->g, 60 * S2_US, 0.6, 5 * S2_US, 5 * S2_MS);
 }
 
 static uint64_t
 s2_think(struct s2_fb *fb)
 {
-	return s2_lognormal(fb->g, 40 * MS, 1.5, 200 * US, 30000 * MS);
+	return s2_lognormal(fb->g, 40 * S2_MS, 1.5, 200 * S2_US, 30000 * S2_MS);
 }
 
 static uint32_t
@@ -586,7 +587,7 @@ s2_message(struct s2_fb *fb, uint8_t dir, uint32_t k, uint64_t first,
 	for (uint32_t j = 0; j < k; j++) {
 		bool last = j + 1 == k;
 		uint64_t gap = j == 0 ? first :
-		    s2_lognormal(fb->g, 30 * US, 0.7, 2 * US, 2 * MS);
+		    s2_lognormal(fb->g, 30 * S2_US, 0.7, 2 * S2_US, 2 * S2_MS);
 
 		s2_put(fb, gap, dir, !tcp ? 0 : last ? TCPF_PSH | TCPF_ACK :
 		    TCPF_ACK, last ? s2_len(fb->g, lo, hi) : 1460);
@@ -687,9 +688,10 @@ s2_fb_tcp(struct s2_fb *fb, const struct flow *fl, uint32_t nf, uint32_t nb)
 
 	if (nb == 0) {
 		nf = nf == 0 ? 1 : nf > S2_SYN_MAX ? S2_SYN_MAX : nf;
+		/* Retries after 1 s, then 2, 4, ... as stacks back off. */
 		for (uint32_t i = 0; i < nf; i++)
-			s2_put(fb, (uint64_t)(1000 * MS) << (i > 0 ? i - 1 : 0),
-			    DIR_FWD, TCPF_SYN, 0);
+			s2_put(fb, (uint64_t)(1000 * S2_MS) <<
+			    (i > 0 ? i - 1 : 0), DIR_FWD, TCPF_SYN, 0);
 		return;
 	}
 	if (nf <= 1) {
@@ -718,8 +720,8 @@ s2_fb_udp(struct s2_fb *fb, uint32_t nf, uint32_t nb)
 	pairs = nf < nb ? nf : nb;
 	s2_rounds(fb, pairs, nb, false);
 	for (uint32_t i = pairs; i < nf; i++)
-		s2_put(fb, s2_lognormal(fb->g, 1000 * MS, 0.3, 100 * MS,
-		    5000 * MS), DIR_FWD, 0, s2_len(fb->g, 24, 600));
+		s2_put(fb, s2_lognormal(fb->g, 1000 * S2_MS, 0.3, 100 * S2_MS,
+		    5000 * S2_MS), DIR_FWD, 0, s2_len(fb->g, 24, 600));
 }
 
 /* ICMP: echo requests a second apart, the first nb of them answered. */
@@ -732,8 +734,8 @@ s2_fb_icmp(struct s2_fb *fb, const struct flow *fl, uint32_t nf, uint32_t nb)
 	if (nf == 0)
 		nf = 1;
 	for (uint32_t i = 0; i < nf; i++) {
-		uint64_t period = s2_lognormal(fb->g, 1000 * MS, 0.01,
-		    990 * MS, 1010 * MS);
+		uint64_t period = s2_lognormal(fb->g, 1000 * S2_MS, 0.01,
+		    990 * S2_MS, 1010 * S2_MS);
 
 		s2_put(fb, period > back ? period - back : S2_MIN_GAP, DIR_FWD,
 		    0, len);
@@ -777,7 +779,7 @@ s2_fallback(const struct flow *fl, uint32_t cap, struct s2_draw *g,
 	out->n = 0;
 	out->flow.fallback = 1;
 	s2_clamp(&nf, &nb, cap < 2 ? 2 : cap);
-	fb.rtt = s2_lognormal(g, 2 * MS, 1.2, 50 * US, 1000 * MS);
+	fb.rtt = s2_lognormal(g, 2 * S2_MS, 1.2, 50 * S2_US, 1000 * S2_MS);
 	if (fl->l4 == L4_TCP)
 		s2_fb_tcp(&fb, fl, nf, nb);
 	else if (fl->l4 == L4_UDP)

@@ -585,12 +585,27 @@ s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
 }
 
 /*
- * Emits one TCP segment from side dir with n bytes of src from off.  The
- * ACK field always acknowledges everything the peer has sent, once the
- * peer's SYN has been seen.  A pure ACK that would repeat the previous
+ * The window of a segment.  A pure ACK that would repeat the previous
  * segment's ACK and window is a duplicate ACK to any analyser, so its
  * window moves by one MSS instead (a window update, as a receiver that
- * drains its buffer would send).
+ * drains its buffer would send).  A RST advertises none, as Linux does.
+ */
+static uint16_t
+s3_tcp_win(const struct s3_side *x, uint8_t flags, uint32_t n, uint32_t ack)
+{
+	if (flags & TCPF_RST)
+		return 0;
+	if (n == 0 && !(flags & (TCPF_SYN | TCPF_FIN)) && x->sent &&
+	    ack == x->last_ack)
+		return x->win == x->base_win ? x->base_win - S3_WIN_STEP :
+		    x->base_win;
+	return x->win;
+}
+
+/*
+ * Emits one TCP segment from side dir with n bytes of src from off.  The
+ * ACK field always acknowledges everything the peer has sent, once the
+ * peer's SYN has been seen.
  */
 static int
 s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
@@ -599,7 +614,7 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 	struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
 	uint32_t hlen = (flags & TCPF_SYN) ? S3_SYN_LEN : S3_TCP_LEN;
 	uint32_t ack = 0;
-	uint16_t win = x->win, ck;
+	uint16_t win, ck;
 	uint8_t *ip, *t;
 
 	if (y->syn || !c->hs) {
@@ -610,12 +625,7 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 	}
 	if (n == 0)
 		flags &= ~TCPF_PSH;
-	if (flags & TCPF_RST)
-		win = 0;
-	else if (n == 0 && !(flags & (TCPF_SYN | TCPF_FIN)) && x->sent &&
-	    ack == x->last_ack)
-		win = x->win == x->base_win ? x->base_win - S3_WIN_STEP :
-		    x->base_win;
+	win = s3_tcp_win(x, flags, n, ack);
 
 	ip = s3_frame(c, dir, L4_TCP, S3_IP_LEN + hlen + n, S3_IP_DF,
 	    x->ip_id++);
@@ -862,7 +872,7 @@ s3_tcp_tail(struct s3_ctx *c)
  * (checksum field zero) then n payload bytes.  Above one frame it is cut
  * into IPv4 fragments sharing one identification (DF cleared, MF on all
  * but the last); the checksum covers the whole datagram and is summed as
- * the pieces are written.  Linux sets DF on what it does not fragment.
+ * the pieces are written.
  */
 static int
 s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
@@ -874,7 +884,12 @@ s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
 	uint64_t sum = 0;
 	uint8_t *ip = NULL, *body;
 
-	df = total <= S3_FRAG_DATA && x->linux_os ? S3_IP_DF : 0;
+	/*
+	 * Linux sets DF on what its sockets send unfragmented (UDP, ping),
+	 * not on the echo replies and errors its kernel makes up.
+	 */
+	df = total <= S3_FRAG_DATA && x->linux_os && (proto == L4_UDP ||
+	    hdr[0] == 8) ? S3_IP_DF : 0;
 	for (off = 0; off < total; off += piece) {
 		piece = total - off < S3_FRAG_DATA ? total - off : S3_FRAG_DATA;
 		ip = s3_frame(c, dir, proto, S3_IP_LEN + piece, (uint16_t)(df |

@@ -563,6 +563,9 @@ test_icmp(void)
 	}
 	CHECK_EQ_U(m[0][0], 8);
 	CHECK_EQ_U(m[1][0], 0);
+	/* ping on Linux sets DF; a kernel's replies and errors do not. */
+	CHECK_EQ_U(get16(m[0] - 20 + 6), 0x4000);
+	CHECK_EQ_U(get16(m[4] - 20 + 6), 0);
 	CHECK_EQ_U(get16(m[0] + 4), get16(m[3] + 4));
 	CHECK_EQ_U(get16(m[0] + 6), 1);
 	CHECK_EQ_U(get16(m[1] + 6), 1);
