@@ -569,8 +569,8 @@ test_wire(void)
 	memset(&fb, 0, sizeof(fb));
 	for (size_t k = 0; k < sizeof(svc) / sizeof(svc[0]); k++) {
 		for (uint32_t i = 0; i < 40; i++, id++) {
-			struct flow fl = mkflow(svc[k].l4, svc[k].l7, i % 13 + 1,
-			    i % 11 + 1, id);
+			struct flow fl = mkflow(svc[k].l4, svc[k].l7,
+			    i % 13 + 1, i % 11 + 1, id);
 
 			fl.id = id;
 			fl.start_ns += id * 600ull * 1000000000ull;
