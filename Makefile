@@ -61,8 +61,10 @@ PROGRAMS = $(BUILD)/fosr $(if $(wildcard daemon/fosrd.c),$(BUILD)/fosrd) \
 
 all: $(PROGRAMS)
 
-# Objects depend on the headers they include (gcc -MMD).
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Objects depend on the headers they include (gcc -MMD).  Only obj/ and
+# tests/ hold them: the test guest root in $(BUILD) has its own *.d folders.
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' -type f \
+	2>/dev/null)
 
 # The BPF skeletons must exist before any user-space object that includes
 # them is compiled.
@@ -144,6 +146,11 @@ fuzz:
 fuzz-long:
 	sh tools/fuzz $(abspath $(BUILD)) 1800
 
+# systemd's search path: Debian keeps its units in /lib for a /usr prefix.
+unitroot = $(if $(filter /usr,$(prefix)),,$(prefix))
+systemdunitdir = $(unitroot)/lib/systemd/system
+sysusersdir = $(prefix)/lib/sysusers.d
+
 install: all
 	$(MKDIR_P) $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir)
 	$(INSTALL) -m 755 $(BUILD)/fosr $(DESTDIR)$(bindir)/fosr
@@ -152,7 +159,8 @@ install: all
 	if [ -f $(BUILD)/fosrd ]; then $(INSTALL) -m 755 $(BUILD)/fosrd \
 		$(DESTDIR)$(sbindir)/fosrd; fi
 	sh tools/install-data "$(DESTDIR)" "$(datadir)" "$(mandir)" \
-		"$(sysconfdir)" "$(prefix)"
+		"$(sysconfdir)" "$(prefix)" "$(sbindir)" "$(systemdunitdir)" \
+		"$(sysusersdir)"
 
 clean:
 	rm -rf $(BUILD) build-asan
