@@ -666,9 +666,12 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 	return 0;
 }
 
-/* Sends whatever the three-way handshake still lacks. */
+/*
+ * Sends whatever the three-way handshake still lacks; the client's final
+ * ACK only if ack (else the packet about to go is that ACK).
+ */
 static int
-s3_tcp_handshake(struct s3_ctx *c)
+s3_tcp_handshake(struct s3_ctx *c, bool ack)
 {
 	int rc = 0;
 
@@ -676,7 +679,7 @@ s3_tcp_handshake(struct s3_ctx *c)
 		rc = s3_tcp_seg(c, DIR_FWD, TCPF_SYN, NULL, 0, 0);
 	if (rc == 0 && !c->side[DIR_BWD].syn)
 		rc = s3_tcp_seg(c, DIR_BWD, TCPF_SYN | TCPF_ACK, NULL, 0, 0);
-	if (rc == 0 && !c->open)
+	if (rc == 0 && ack && !c->open)
 		rc = s3_tcp_seg(c, DIR_FWD, TCPF_ACK, NULL, 0, 0);
 	return rc;
 }
@@ -806,10 +809,14 @@ s3_tcp_pkt(struct s3_ctx *c, uint32_t i)
 		if (len == 0 && !(f & (TCPF_FIN | TCPF_RST)))
 			return 0;
 	}
-	if (c->hs && !c->open && !(d == DIR_FWD && len == 0 &&
-	    !(f & (TCPF_FIN | TCPF_RST)) && c->side[DIR_BWD].syn)) {
-		c->touched = true;
-		if ((rc = s3_tcp_handshake(c)) != 0)
+	if (c->hs && !c->open) {
+		/* A pure ACK of the client completes the handshake itself. */
+		bool third = d == DIR_FWD && len == 0 &&
+		    !(f & (TCPF_FIN | TCPF_RST));
+
+		if (!third || !c->side[DIR_BWD].syn)
+			c->touched = true;
+		if ((rc = s3_tcp_handshake(c, !third)) != 0)
 			return rc;
 	}
 
@@ -850,7 +857,7 @@ s3_tcp_tail(struct s3_ctx *c)
 	c->min_gap = S3_TAIL_GAP_NS;
 	if (c->reset)
 		return 0;
-	if (c->hs && !c->open && (rc = s3_tcp_handshake(c)) != 0)
+	if (c->hs && !c->open && (rc = s3_tcp_handshake(c, true)) != 0)
 		return rc;
 	if (end == END_RST)
 		return s3_tcp_seg(c, DIR_FWD, TCPF_RST | TCPF_ACK, NULL, 0, 0);

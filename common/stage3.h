@@ -14,6 +14,14 @@
  * and the teardown follows flow.end: END_FIN ends with both FINs
  * acknowledged, END_RST with a reset, END_OPEN with neither.  The frames
  * actually emitted are counted in the frame buffer.
+ *
+ * SYNs carry MSS 1460 and SACK-permitted (no window scaling, no
+ * timestamps); windows start at 64240 (Linux) or 65535 (Windows).  IPv4
+ * ids count per side from a random start; DF is set on TCP and on what
+ * Linux sockets send unfragmented.  UDP and ICMP datagrams larger than
+ * one frame are fragmented.  Random payloads of HTTP flows become whole
+ * HTTP messages and those of HTTPS and IMAPS flows TLS records, so that
+ * dissectors read them as such.
  */
 
 #include <stdbool.h>

@@ -755,6 +755,15 @@ test_illogical(void)
 	CHECK_EQ_U(s.plen, 80);
 	CHECK_EQ_U(fb.repairs, 2);
 
+	/* An ACK before the SYN-ACK: the SYN-ACK comes first. */
+	flow_init(&sq, L4_TCP, L7_HTTP, END_ANY, 20);
+	add(&sq, 0, 0, S, PAYLOAD_NONE, 0);
+	add(&sq, 0, 10, A, PAYLOAD_NONE, 0);
+	add(&sq, 1, 10, S | A, PAYLOAD_NONE, 0);
+	CHECK_EQ_U(build_valid(&sq, &fb), 3);
+	CHECK_EQ_U(fb.dir_frames[0], 2);
+	CHECK_EQ_U(fb.repairs, 2);
+
 	/* Data after a FIN: the FIN moves to the last data. */
 	flow_init(&sq, L4_TCP, L7_HTTP, END_ANY, 22);
 	add(&sq, 0, 0, S, PAYLOAD_NONE, 0);
