@@ -1130,6 +1130,9 @@ s3_build(const struct pkt_seq *seq, const struct s3_opts *o,
 	s3_setup(&c, seq, o, fb);
 	if (l4 != L4_TCP && l4 != L4_UDP && l4 != L4_ICMP)
 		return -EINVAL;
+	/* Without a packet there is no time to put a teardown at. */
+	if (n == 0)
+		return 0;
 	c.limit = n;
 	if (l4 == L4_TCP) {
 		n = s3_tcp_plan(&c);

@@ -938,6 +938,9 @@ test_random(void)
 	CHECK_EQ_I(differ, 0);
 	CHECK_EQ_I(s3_build(&(struct pkt_seq){ .flow.l4 = 2 }, &o, &fb),
 	    -EINVAL);
+	flow_init(&sq, L4_TCP, L7_HTTP, END_FIN, 1);
+	CHECK_EQ_I(s3_build(&sq, &o, &fb), 0);
+	CHECK_EQ_U(fb.n, 0);
 	frame_buf_free(&fb);
 	frame_buf_free(&again);
 }
