@@ -57,7 +57,7 @@ PROGRAMS = $(BUILD)/fosr $(if $(wildcard daemon/fosrd.c),$(BUILD)/fosrd) \
 	$(if $(CTL_SRC),$(BUILD)/fosrctl)
 
 .PHONY: all check demo install uninstall clean distclean bench fuzz \
-	fuzz-long tests asan soak lint
+	fuzz-long tests asan soak lint check-systemd
 
 all: $(PROGRAMS)
 
@@ -128,6 +128,11 @@ tests: all $(TEST_BIN)
 # TESTS="name ..." runs a subset.
 check: tests
 	BUILD=$(abspath $(BUILD)) bash tests/run-tests $(TESTS)
+
+# The systemd tests alone (the container one debootstraps once, cached).
+check-systemd: tests
+	BUILD=$(abspath $(BUILD)) bash tests/run-tests t_systemd_units \
+		t_systemd_nspawn t_fosrd_systemd
 
 demo: all
 	sh tools/demo $(abspath $(BUILD))

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * fosrd: the fosr generation daemon.  Parses the command line and the
+ * configuration, then hands over to the daemon module and its event loop.
+ * It never forks: systemd (Type=notify) or the shell supervises it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "profile.h"
+#include "profref.h"
+
+#define FOSRD_CONF FOSR_SYSCONFDIR "/fosrd.conf"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: fosrd [-dhnvV] [-f file] [-s socket]\n");
+	exit(status);
+}
+
+/* -n: checks the file and the profile it names; -nv prints the file. */
+static int
+fosrd_check(struct conf *c, const char *path, bool verbose)
+{
+	struct profile *p = NULL;
+	struct diag d;
+
+	if (profile_load(&p, strcmp(c->profile, "default") == 0 ? NULL :
+	    c->profile, strcmp(c->netconf, "none") == 0 ? NULL : c->netconf,
+	    &d) < 0) {
+		fprintf(stderr, "fosrd: %s: profile: %s\n", path, d.msg);
+		return 1;
+	}
+	profile_free(p);
+	if (verbose)
+		conf_print(c, stdout);
+	else
+		fprintf(stderr, "fosrd: %s: configuration OK\n", path);
+	return 0;
+}
+
+static enum log_dest
+fosrd_log_dest(bool foreground)
+{
+	/* systemd sets these for the services it starts. */
+	if (!foreground && (getenv("INVOCATION_ID") != NULL ||
+	    getenv("JOURNAL_STREAM") != NULL))
+		return LOG_DEST_JOURNAL;
+	return LOG_DEST_STDERR;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = FOSRD_CONF, *sock = NULL;
+	bool check = false, verbose = false, foreground = false;
+	bool explicit_path = false;
+	struct event_base *base;
+	struct daemon *dm;
+	struct conf c;
+	struct diag d;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "df:hns:vV")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = true;
+			break;
+		case 'f':
+			path = optarg;
+			explicit_path = true;
+			break;
+		case 'h':
+			usage(0);
+		case 'n':
+			check = true;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'V':
+			printf("fosrd %s\n", FOSR_VERSION);
+			return 0;
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+
+	rc = conf_load(&c, path, &d);
+	if (rc < 0 && (rc != -ENOENT || explicit_path || check)) {
+		fprintf(stderr, "fosrd: %s\n", d.msg);
+		return 1;
+	}
+	if (check) {
+		rc = fosrd_check(&c, path, verbose);
+		conf_free(&c);
+		return rc;
+	}
+	log_init("fosrd", fosrd_log_dest(foreground),
+	    verbose ? LOG_LVL_DEBUG : c.log_level);
+	if (rc == -ENOENT)
+		log_notice("%s: not found, using the defaults", path);
+
+	signal(SIGPIPE, SIG_IGN);
+	profref_thread_online();
+	if ((base = event_base_new()) == NULL)
+		fatalx("event loop: cannot create");
+	if ((dm = daemon_new(base, &c, path, sock, &d)) == NULL) {
+		log_warnx("%s", d.msg);
+		conf_free(&c);
+		event_base_free(base);
+		return 1;
+	}
+	rc = daemon_run(dm);
+	daemon_free(dm);
+	event_base_free(base);
+	profref_thread_offline();
+	log_notice("exited");
+	return rc;
+}
