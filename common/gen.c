@@ -44,7 +44,7 @@
 #define GEN_BATCH_FLOWS 512
 #define GEN_BATCH_WINDOWS 24
 /* A slot whose buffers grew past this is trimmed when it comes back. */
-#define GEN_SLOT_KEEP (1u << 20)
+#define GEN_SLOT_KEEP (8u << 10)
 
 enum gen_slot_state {
 	SLOT_OK,
@@ -75,6 +75,13 @@ struct gen_batch {
 	uint64_t wm_ns;
 	bool last;
 	int state;               /* enum gen_batch_state (mutex) */
+};
+
+/* A worker's own buffers, reused from flow to flow. */
+struct gen_wbuf {
+	struct pkt_seq seq;
+	struct frame_buf fb;
+	struct s2_scratch *scr;
 };
 
 struct gen {
@@ -113,10 +120,47 @@ gen_fail(struct gen *g, int err, const struct diag *d, const char *what)
 	pthread_mutex_unlock(&g->mu);
 }
 
-/* S1, S2 and S3 for the flow in slot s. */
+/*
+ * Copies a flow's frames from the worker's buffer into its slot, sized
+ * to fit: thousands of flows can be alive at once, most of them a few
+ * hundred bytes, so slots must not keep the generous capacity a builder
+ * works with.  One copy per flow, no allocation when the slot is big
+ * enough already.
+ */
+static int
+gen_store(struct gen_slot *s, const struct frame_buf *w)
+{
+	struct frame_buf *fb = &s->fb;
+	uint32_t cap;
+
+	if (w->len > fb->cap) {
+		cap = (w->len + 255) & ~255u;
+		free(fb->data);
+		fb->cap = 0;
+		if ((fb->data = malloc(cap)) == NULL)
+			return -ENOMEM;
+		fb->cap = cap;
+	}
+	if (w->n > fb->ncap) {
+		cap = (w->n + 15) & ~15u;
+		free(fb->frames);
+		fb->ncap = 0;
+		if ((fb->frames = malloc(cap * sizeof(*fb->frames))) == NULL)
+			return -ENOMEM;
+		fb->ncap = cap;
+	}
+	memcpy(fb->data, w->data, w->len);
+	memcpy(fb->frames, w->frames, w->n * sizeof(*fb->frames));
+	fb->len = w->len;
+	fb->n = w->n;
+	fb->l4 = w->l4;
+	fb->l7 = w->l7;
+	return 0;
+}
+
+/* S1, S2 and S3 for the flow in slot s, built in the worker's buffers. */
 static void
-gen_one(struct gen *g, struct gen_slot *s, struct pkt_seq *seq,
-    struct s2_scratch *scr)
+gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
 {
 	const struct profile *p = g->o->prof;
 	uint32_t sod;
@@ -127,15 +171,17 @@ gen_one(struct gen *g, struct gen_slot *s, struct pkt_seq *seq,
 		s->state = SLOT_REJECTED;
 		return;
 	}
-	rc = s2_generate(p->automata, &s->flow, seq, scr);
+	rc = s2_generate(p->automata, &s->flow, &wb->seq, wb->scr);
 	if (rc == 0)
-		rc = s3_build(seq, &g->s3o, &s->fb);
+		rc = s3_build(&wb->seq, &g->s3o, &wb->fb);
+	if (rc == 0)
+		rc = gen_store(s, &wb->fb);
 	if (rc != 0) {
 		s->state = SLOT_FAILED;
 		gen_fail(g, rc, NULL, "generating a flow");
 		return;
 	}
-	s->flow = seq->flow;
+	s->flow = wb->seq.flow;
 	s->fb.flow_id = s->flow.id;
 	s->state = SLOT_OK;
 }
@@ -144,14 +190,13 @@ static void *
 gen_worker(void *arg)
 {
 	struct gen *g = arg;
-	struct pkt_seq seq;
-	struct s2_scratch *scr;
+	struct gen_wbuf wb;
 	struct gen_batch *b;
 	uint32_t i, mine;
 
-	memset(&seq, 0, sizeof(seq));
-	scr = s2_scratch_new();
-	if (scr == NULL)
+	memset(&wb, 0, sizeof(wb));
+	wb.scr = s2_scratch_new();
+	if (wb.scr == NULL)
 		gen_fail(g, -ENOMEM, NULL, "worker");
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
@@ -165,8 +210,8 @@ gen_worker(void *arg)
 		pthread_mutex_unlock(&g->mu);
 		mine = 0;
 		while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
-			if (scr != NULL && !atomic_load(&g->halt))
-				gen_one(g, b->slots[i], &seq, scr);
+			if (wb.scr != NULL && !atomic_load(&g->halt))
+				gen_one(g, b->slots[i], &wb);
 			else
 				b->slots[i]->state = SLOT_FAILED;
 			mine++;
@@ -178,9 +223,10 @@ gen_worker(void *arg)
 			pthread_cond_broadcast(&g->cv);
 	}
 	pthread_mutex_unlock(&g->mu);
-	pkt_seq_free(&seq);
-	if (scr != NULL)
-		s2_scratch_free(scr);
+	pkt_seq_free(&wb.seq);
+	frame_buf_free(&wb.fb);
+	if (wb.scr != NULL)
+		s2_scratch_free(wb.scr);
 	return NULL;
 }
 
@@ -192,7 +238,8 @@ gen_release(struct gen *g, struct gen_slot *head, struct gen_slot *tail)
 
 	for (s = head; s != NULL; s = s->next)
 		if (s->fb.cap > GEN_SLOT_KEEP) {
-			frame_buf_free(&s->fb);
+			free(s->fb.data);
+			free(s->fb.frames);
 			memset(&s->fb, 0, sizeof(s->fb));
 		}
 	if (head == NULL)
@@ -401,7 +448,7 @@ gen_writer(void *arg)
 {
 	struct gen *g = arg;
 	struct gen_batch *b;
-	uint64_t k;
+	uint64_t k, wm;
 	bool last, ready;
 	int rc = 0;
 
@@ -415,14 +462,16 @@ gen_writer(void *arg)
 		if (!ready)
 			break;
 		rc = gen_take_batch(g, b);
+		/* b is refilled as soon as it is free: copy what we need. */
 		last = b->last;
+		wm = last ? UINT64_MAX : b->wm_ns;
 		g->st->sim_ns = b->wm_ns;
 		pthread_mutex_lock(&g->mu);
 		b->state = BATCH_FREE;
 		pthread_cond_broadcast(&g->cv);
 		pthread_mutex_unlock(&g->mu);
 		if (rc == 0)
-			rc = gen_drain(g, last ? UINT64_MAX : b->wm_ns);
+			rc = gen_drain(g, wm);
 		if (rc == 0 && g->o->progress != NULL)
 			g->o->progress(g->o->progress_arg, g->st);
 		if (last)
@@ -530,7 +579,8 @@ gen_free_slots(struct gen *g)
 	}
 	while ((s = g->pool) != NULL) {
 		g->pool = s->next;
-		frame_buf_free(&s->fb);
+		free(s->fb.data);
+		free(s->fb.frames);
 		free(s);
 	}
 	merge_free(&g->m);
