@@ -72,14 +72,18 @@ struct s3_tls_side {
 	uint32_t rec_len;        /* header included; 0 if none yet */
 };
 
-/* The records that touch one packet. */
+/*
+ * The records that touch one packet: the one still open when it starts,
+ * then nrec new ones from start, of size bytes (size + 1 for the first
+ * extra ones), the last of which runs ext bytes into later packets.
+ */
 struct s3_tls_plan {
 	uint64_t pos;            /* stream offset of the packet's first byte */
-	uint64_t prev_start;     /* record open when the packet starts */
-	uint32_t prev_len;
-	uint64_t start;          /* then nrec records of size (+1 for the */
-	uint32_t nrec;           /* first extra ones); the last one is ext */
-	uint32_t size;           /* bytes longer, into later packets */
+	uint64_t prev_start;
+	uint32_t prev_len;       /* 0 if no record is open */
+	uint64_t start;
+	uint32_t nrec;
+	uint32_t size;
 	uint32_t extra;
 	uint32_t ext;
 	bool none;               /* the rest can form no record */
