@@ -164,8 +164,8 @@ install: all
 	if [ -f $(BUILD)/fosrd ]; then $(INSTALL) -m 755 $(BUILD)/fosrd \
 		$(DESTDIR)$(sbindir)/fosrd; fi
 	sh tools/install-data "$(DESTDIR)" "$(datadir)" "$(mandir)" \
-		"$(sysconfdir)" "$(prefix)" "$(sbindir)" "$(systemdunitdir)" \
-		"$(sysusersdir)"
+		"$(sysconfdir)" "$(prefix)" "$(sbindir)" "$(bindir)" \
+		"$(systemdunitdir)" "$(sysusersdir)"
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -88,10 +88,10 @@ apt_source() {
 	END { flush() }' /etc/apt/sources.list.d/*.sources 2>/dev/null
 }
 
-# guest_packages: systemd for the guest, procps as on any non-minimal
-# Debian (the unit's ExecReload= runs /bin/kill), plus the packages that
-# own every shared library the installed programs load, so a new
-# dependency is picked up (and the cache renewed) without editing a list.
+# guest_packages: systemd for the guest, procps (kill, ps) as on every
+# standard Debian, plus the packages that own every shared library the
+# installed programs load, so a new dependency is picked up (and the
+# cache renewed) without editing a list.
 guest_packages() {
 	local lib
 	{
@@ -218,7 +218,7 @@ guest systemctl start fosrd || fail "systemctl start fosrd"
 [ "$(guest systemctl is-active fosrd.socket)" = active ] ||
 	fail "fosrd.socket not active"
 mainpid=$(guest systemctl show -P MainPID fosrd)
-user=$(guest ps -o user= -p "$mainpid") || fail "no process $mainpid"
+user=$(guest stat -c %U "/proc/$mainpid") || fail "no process $mainpid"
 [ "$user" = fosr ] || fail "fosrd runs as $user, not fosr"
 [ "$(guest stat -c '%a %G' /run/fosrd/fosrd.sock)" = "660 fosr" ] ||
 	fail "socket: $(guest stat -c '%a %U:%G' /run/fosrd/fosrd.sock)"
