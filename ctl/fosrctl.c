@@ -70,6 +70,28 @@ parse_num(const char *opt, const char *s)
 	return v;
 }
 
+/*
+ * Paths go to the daemon, whose working directory is not ours: relative
+ * ones are made absolute here.  Keywords ("default", "discard", "none")
+ * pass unchanged.
+ */
+static json_t *
+path_arg(const char *p)
+{
+	char cwd[4096], *abs;
+	json_t *v;
+
+	if (p[0] == '/' || strcmp(p, "default") == 0 ||
+	    strcmp(p, "discard") == 0 || strcmp(p, "none") == 0 ||
+	    getcwd(cwd, sizeof(cwd)) == NULL)
+		return json_string(p);
+	if (asprintf(&abs, "%s/%s", cwd, p) < 0)
+		return json_string(p);
+	v = json_string(abs);
+	free(abs);
+	return v;
+}
+
 /* start's options become the request's arguments. */
 static void
 args_start(int argc, char **argv, json_t *a)
@@ -111,7 +133,7 @@ args_start(int argc, char **argv, json_t *a)
 			json_object_set_new(a, "seed", json_integer(seed));
 			break;
 		case 'o':
-			json_object_set_new(a, "output", json_string(optarg));
+			json_object_set_new(a, "output", path_arg(optarg));
 			break;
 		case 't':
 			json_object_set_new(a, "taint", json_true());
@@ -120,10 +142,10 @@ args_start(int argc, char **argv, json_t *a)
 			json_object_set_new(a, "flat", json_true());
 			break;
 		case 'p':
-			json_object_set_new(a, "profile", json_string(optarg));
+			json_object_set_new(a, "profile", path_arg(optarg));
 			break;
 		case 'c':
-			json_object_set_new(a, "config", json_string(optarg));
+			json_object_set_new(a, "config", path_arg(optarg));
 			break;
 		default:
 			usage();
@@ -170,12 +192,12 @@ build_request(int argc, char **argv, json_t **args)
 			return "profile.show";
 		if ((argc != 3 && argc != 5) || strcmp(argv[1], "load") != 0)
 			usage();
-		json_object_set_new(*args, "dir", json_string(argv[2]));
+		json_object_set_new(*args, "dir", path_arg(argv[2]));
 		if (argc == 5) {
 			if (strcmp(argv[3], "-c") != 0)
 				usage();
 			json_object_set_new(*args, "config",
-			    json_string(argv[4]));
+			    path_arg(argv[4]));
 		}
 		return "profile.load";
 	}

@@ -298,7 +298,7 @@ daemon_output_desc(const struct sink_params *sp, char *buf, size_t sz)
 {
 	if (sp->kind == SINK_DISCARD)
 		snprintf(buf, sz, "discard");
-	else
+	else if (sp->dir != buf)        /* a deferred start points here */
 		snprintf(buf, sz, "%s", sp->dir);
 	return buf;
 }

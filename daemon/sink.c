@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "pcapout.h"
@@ -34,7 +35,11 @@ sink_count(_Atomic uint64_t *c, uint64_t n)
 	    memory_order_relaxed) + n, memory_order_relaxed);
 }
 
-/* Files are named PREFIX-YYYYmmddTHHMMSSZ-SEQ.pcap after their start. */
+/*
+ * Files are named PREFIX-YYYYmmddTHHMMSSZ-SEQ.pcap after their start.  A
+ * name already taken (two sessions in one second) moves on to the next
+ * SEQ: the final rename would otherwise replace a complete file.
+ */
 static int
 sink_file_open(struct sink *s, uint64_t ts_ns, struct diag *d)
 {
@@ -44,8 +49,10 @@ sink_file_open(struct sink *s, uint64_t ts_ns, struct diag *d)
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(path, sizeof(path), "%s/%s-%s-%04u.pcap", s->dir, s->prefix,
-	    stamp, s->seq++);
+	do
+		snprintf(path, sizeof(path), "%s/%s-%s-%04u.pcap", s->dir,
+		    s->prefix, stamp, s->seq++);
+	while (access(path, F_OK) == 0 && s->seq < 100000);
 	if ((s->po = pcapout_open(path, false, d)) == NULL)
 		return errno ? -errno : -EIO;
 	s->file_start_ns = ts_ns;
