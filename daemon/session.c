@@ -55,6 +55,13 @@
 #define SESSION_LEAD_NS 100000000ULL
 /* Slot buffers larger than this are freed after their flow. */
 #define SESSION_KEEP_BYTES (64u << 10)
+/*
+ * How long past its start a flow may wait for a free slot.  All slots
+ * can be held by flows whose remaining frames lie after the next start,
+ * which the sink may not write before that flow exists: waiting longer
+ * would wait for ever.
+ */
+#define SESSION_SLOT_WAIT_NS 1000000000ULL
 /* Longest sleep of a waiting thread before it looks at stop again. */
 #define SESSION_NAP_NS 50000000ULL
 
@@ -273,6 +280,15 @@ session_s0_follow(struct session *s, struct s0 *s0, struct profref **pr)
 	session_bump(&s->swaps, 1);
 }
 
+/* A flow that found no slot in time is dropped, and said once. */
+static void
+session_overflow(struct session *s, struct session_worker *wk)
+{
+	if (atomic_load_explicit(&wk->ctr.dropped, memory_order_relaxed) == 0)
+		log_warnx("session: max_flows reached, dropping flows");
+	session_bump(&wk->ctr.dropped, 1);
+}
+
 /*
  * Releases the flows of one window at their times; false on stop.  A
  * profile swap is noticed before each flow, so flows released after it
@@ -301,7 +317,13 @@ session_s0_window(struct session *s, struct session_worker *wk,
 				return false;
 			if (rw.n == 0)
 				session_bump(&wk->ctr.stalls, 1);
+			if (session_now() > f->start_ns + SESSION_SLOT_WAIT_NS)
+				break;
 			ring_wait(&rw);
+		}
+		if (slot == NULL) {
+			session_overflow(s, wk);
+			continue;
 		}
 		if (!profref_is_current(*pr))
 			session_s0_follow(s, s0, pr);
