@@ -67,6 +67,32 @@ l7_default_port(enum l7_proto p)
 	return (unsigned)p < L7_COUNT ? l7_table[p].port : 0;
 }
 
+enum l7_proto
+l7_by_port(enum l4_proto l4, uint16_t port)
+{
+	static const struct {
+		uint16_t port;
+		uint8_t l7;
+	} alt[] = {
+		{ 8000, L7_HTTP }, { 8008, L7_HTTP }, { 8080, L7_HTTP },
+		{ 8081, L7_HTTP }, { 8082, L7_HTTP }, { 8088, L7_HTTP },
+		{ 8443, L7_HTTPS }, { 465, L7_SMTP }, { 587, L7_SMTP },
+		{ 8883, L7_MQTT },
+	};
+
+	if (port == 0)
+		return L7_NONE;
+	if (l4 == L4_UDP && port == 68)
+		return L7_DHCP;
+	for (int p = L7_NONE + 1; p < L7_COUNT; p++)
+		if (l7_table[p].port == port)
+			return (enum l7_proto)p;
+	for (size_t i = 0; i < sizeof(alt) / sizeof(alt[0]); i++)
+		if (alt[i].port == port)
+			return (enum l7_proto)alt[i].l7;
+	return L7_NONE;
+}
+
 const char *
 l4_name(enum l4_proto p)
 {

@@ -147,6 +147,12 @@ const char *l7_key(enum l7_proto p);
 enum l7_proto l7_parse(const char *s);
 /* The IANA port of the service (0 if none). */
 uint16_t l7_default_port(enum l7_proto p);
+/*
+ * The service usually found on a port: the IANA ports plus the common
+ * alternatives (8080 for HTTP, 8443 for HTTPS, 587 and 465 for SMTP, 8883
+ * for MQTT, 68 for DHCP clients).  L7_NONE if the port says nothing.
+ */
+enum l7_proto l7_by_port(enum l4_proto l4, uint16_t port);
 /* "TCP", "UDP", "ICMP"; NULL for other values. */
 const char *l4_name(enum l4_proto p);
 

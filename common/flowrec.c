@@ -90,13 +90,10 @@ flowrec_guess_l7(uint8_t proto, uint16_t client_port, uint16_t server_port)
 	if (proto != L4_TCP && proto != L4_UDP)
 		return L7_NONE;
 	for (int i = 0; i < 2; i++) {
-		if (ports[i] == 0)
-			continue;
-		if (proto == L4_UDP && ports[i] == 68)
-			return L7_DHCP;
-		for (int p = L7_NONE + 1; p < L7_COUNT; p++)
-			if (l7_default_port(p) == ports[i])
-				return p;
+		enum l7_proto p = l7_by_port(proto, ports[i]);
+
+		if (p != L7_NONE)
+			return p;
 	}
 	return L7_NONE;
 }

@@ -6,6 +6,13 @@
  * fsync.  The dumper itself ignores write errors, so the stdio error flag
  * of its stream is checked after every frame (a flag test, no system
  * call).
+ *
+ * An existing output that is not a regular file (a FIFO, a device such as
+ * /dev/null, or "-" for standard output) is written in place, since there
+ * is nothing to rename over and replacing it would destroy it.  A symbolic
+ * link is followed, so that the temporary file and the rename happen beside
+ * its target and the link survives.  A directory is refused before any
+ * work is done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcapout.h"
@@ -27,8 +35,9 @@ struct pcapout {
 	pcap_t *dead;
 	pcap_dumper_t *dumper;
 	FILE *fp;
-	char *path;
-	char *tmp;
+	char *path;              /* as given, for messages */
+	char *target;            /* what the rename replaces */
+	char *tmp;               /* NULL when written in place */
 	char *buf;
 	uint64_t bytes;
 	uint64_t frames;
@@ -48,6 +57,7 @@ pcapout_free(struct pcapout *po)
 		pcap_close(po->dead);
 	free(po->buf);
 	free(po->path);
+	free(po->target);
 	free(po->tmp);
 	free(po);
 }
@@ -63,8 +73,8 @@ pcapout_create_tmp(struct pcapout *po)
 	char *c1, *c2;
 	int fd = -1, tries;
 
-	c1 = strdup(po->path);
-	c2 = strdup(po->path);
+	c1 = strdup(po->target);
+	c2 = strdup(po->target);
 	if (c1 == NULL || c2 == NULL)
 		goto out;
 	for (tries = 0; tries < 100 && fd < 0; tries++) {
@@ -90,6 +100,36 @@ out:
 	return fd;
 }
 
+/*
+ * Opens the stream the capture goes to: a new temporary file, or the
+ * output itself when it cannot be replaced.  Returns a descriptor or -1.
+ */
+static int
+pcapout_open_fd(struct pcapout *po)
+{
+	struct stat st;
+
+	if (strcmp(po->path, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			errno = ENOTTY;
+			return -1;
+		}
+		return fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+	}
+	if (stat(po->path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			return open(po->path, O_WRONLY | O_CLOEXEC);
+		po->target = realpath(po->path, NULL);
+	}
+	if (po->target == NULL && (po->target = strdup(po->path)) == NULL)
+		return -1;
+	return pcapout_create_tmp(po);
+}
+
 struct pcapout *
 pcapout_open(const char *path, bool nanosecond, struct diag *d)
 {
@@ -103,12 +143,12 @@ pcapout_open(const char *path, bool nanosecond, struct diag *d)
 		goto fail;
 	po->div = nanosecond ? 1 : 1000;
 	po->max_sec = UINT32_MAX;
-	fd = pcapout_create_tmp(po);
+	fd = pcapout_open_fd(po);
 	if (fd < 0) {
 		err = errno;
 		goto fail;
 	}
-	made = true;
+	made = po->tmp != NULL;
 	po->fp = fdopen(fd, "wb");
 	if (po->fp == NULL) {
 		err = errno;
@@ -174,7 +214,7 @@ pcapout_commit(struct pcapout *po, struct diag *d)
 	int rc = 0;
 
 	if (pcap_dump_flush(po->dumper) != 0 || ferror(po->fp) ||
-	    fsync(fileno(po->fp)) != 0) {
+	    (po->tmp != NULL && fsync(fileno(po->fp)) != 0)) {
 		rc = -(errno ? errno : EIO);
 		diag_set(d, "%s: write failed: %s", po->path, strerror(-rc));
 		goto out;
@@ -183,13 +223,13 @@ pcapout_commit(struct pcapout *po, struct diag *d)
 	pcap_dump_close(po->dumper);
 	po->dumper = NULL;
 	po->fp = NULL;
-	if (rename(po->tmp, po->path) != 0) {
+	if (po->tmp != NULL && rename(po->tmp, po->target) != 0) {
 		rc = -errno;
 		diag_set(d, "%s: cannot rename from %s: %s", po->path,
 		    po->tmp, strerror(errno));
 	}
 out:
-	if (rc != 0)
+	if (rc != 0 && po->tmp != NULL)
 		unlink(po->tmp);
 	pcapout_free(po);
 	return rc;
@@ -200,7 +240,8 @@ pcapout_abort(struct pcapout *po)
 {
 	if (po == NULL)
 		return;
-	unlink(po->tmp);
+	if (po->tmp != NULL)
+		unlink(po->tmp);
 	pcapout_free(po);
 }
 

@@ -41,7 +41,8 @@ uint64_t pcapout_first_ts(const struct pcapout *po);
 uint64_t pcapout_frames(const struct pcapout *po);
 /*
  * The temporary file's name, for a signal handler that must unlink it
- * (unlink is async-signal-safe).  Stable until commit or abort.
+ * (unlink is async-signal-safe).  Stable until commit or abort; NULL when
+ * the output is written in place (a FIFO, a device, standard output).
  */
 const char *pcapout_tmp_path(const struct pcapout *po);
 

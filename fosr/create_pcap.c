@@ -20,6 +20,7 @@
 
 #include "cmd.h"
 #include "flowrec.h"
+#include "fsutil.h"
 #include "gen.h"
 #include "pcapout.h"
 #include "profile.h"
@@ -180,9 +181,9 @@ cp_parse_opt(struct cp_args *a, int c, const char *arg)
 		errno = 0;
 		a->flows_per_day = strtod(arg, &end);
 		if (errno != 0 || *end != '\0' || end == arg ||
-		    !(a->flows_per_day > 0 && a->flows_per_day < 1e12))
+		    !(a->flows_per_day > 0 && a->flows_per_day <= 1e9))
 			return cp_usage_error("-f: not a positive number of "
-			    "flows per day: '%s'", arg);
+			    "flows per day up to 1e9: '%s'", arg);
 		break;
 	default:
 		return 2;
@@ -231,6 +232,9 @@ cp_parse_args(struct cp_args *a, int argc, char **argv)
 	}
 	if (a->out[0] == '\0')
 		return cp_usage_error("-o: empty file name");
+	if (a->flows != NULL && fsutil_same_file(a->out, a->flows))
+		return cp_usage_error("--flows: %s is also the pcap output",
+		    a->flows);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "flowrec.h"
 #include "flowtab.h"
+#include "fsutil.h"
 #include "timeparse.h"
 
 #define P2F_IDLE_DEFAULT   "600s"
@@ -255,6 +256,11 @@ p2f_parse(int argc, char **argv, struct p2f_args *a)
 		fprintf(stderr, "fosr: pcap2flow: %s\n", optind != argc ?
 		    "unexpected argument" : "-i and -o are required");
 		p2f_usage(stderr);
+		return 2;
+	}
+	if (strcmp(a->out, "-") != 0 && fsutil_same_file(a->in, a->out)) {
+		fprintf(stderr, "fosr: pcap2flow: -o %s would overwrite the "
+		    "input\n", a->out);
 		return 2;
 	}
 	return -1;

@@ -36,7 +36,8 @@ expect 2 "-n: not a positive packet count: '0'" -n 0
 expect 2 "-j: not a thread count" -d 1h -j 0
 expect 2 "-s: not a seed" -d 1h -s -3
 expect 2 "-s: not a seed" -d 1h -s 18446744073709551616
-expect 2 "-f: not a positive number of flows per day: '-5'" -d 1h -f -5
+expect 2 "-f: not a positive number of flows per day up to 1e9: '-5'" -d 1h -f -5
+expect 2 "-f: not a positive number of flows per day up to 1e9: '2e9'" -d 1h -f 2e9
 expect 2 "Nowhere/Land" -d 1h --tz Nowhere/Land
 expect 2 "start time 'tomorrow'" -d 1h -t tomorrow
 expect 2 "no such date" -d 1h -t 2026-02-30T00:00:00Z
