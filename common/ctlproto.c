@@ -365,3 +365,37 @@ ctlproto_reply_err(json_int_t id, enum ctlproto_err code, const char *fmt,
 	    CTLPROTO_VERSION, "id", id, "ok", 0, "error", "code",
 	    ctlproto_err_name(code), "message", msg));
 }
+
+json_t *
+ctlproto_seed_json(uint64_t seed)
+{
+	if (seed <= INT64_MAX)
+		return json_integer((json_int_t)seed);
+	return json_sprintf("%llu", (unsigned long long)seed);
+}
+
+bool
+ctlproto_seed_value(const json_t *v, uint64_t *seed)
+{
+	unsigned long long x;
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return false;
+		*seed = (uint64_t)json_integer_value(v);
+		return true;
+	}
+	if (!json_is_string(v))
+		return false;
+	s = json_string_value(v);
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*seed = x;
+	return true;
+}

@@ -126,6 +126,13 @@ void ctlproto_req_free(struct ctlproto_req *req);
 
 /* Builds a request line (with its newline); args may be NULL, is stolen. */
 char *ctlproto_req_encode(json_int_t id, const char *cmd, json_t *args);
+/*
+ * Seeds are 64-bit unsigned but JSON integers are signed: a seed above
+ * INT64_MAX travels as a decimal string.  The reader accepts both forms;
+ * returns false for anything else (negative, fractional, not a number).
+ */
+json_t *ctlproto_seed_json(uint64_t seed);
+bool ctlproto_seed_value(const json_t *v, uint64_t *seed);
 /* Builds a success reply line; result may be NULL, is stolen. */
 char *ctlproto_reply_ok(json_int_t id, json_t *result);
 /* Builds an error reply line. */

@@ -93,7 +93,8 @@ enum payload_kind {
 /* One packet as S2 describes it; S3 turns it into one or more frames. */
 struct pkt {
 	uint64_t ts_ns;
-	const uint8_t *payload;  /* PAYLOAD_BYTES: owned by the profile */
+	const uint8_t *payload;  /* PAYLOAD_BYTES: in the profile or in the S2
+				  * scratch, valid until its next use */
 	uint32_t len;            /* application payload bytes */
 	uint8_t dir;             /* enum pkt_dir */
 	uint8_t tcp_flags;       /* TCPF_* */

@@ -230,11 +230,11 @@ s2_end_class(uint8_t end)
 }
 
 /*
- * The end point: the nearest the accepting state reaches, ties drawn at
- * random; returned as f << 16 | b.  For a
- * TCP flow whose end flags are known, the nearest node that can end that
- * way wins if it is not much farther: by at most 2 packets or a tenth of
- * the request's size.  *cls is then the class the walk must produce.
+ * The end point (f << 16 | b): the nearest the accepting state reaches,
+ * ties drawn at random.  For a TCP flow whose end flags are known, the
+ * nearest point that can end that way wins if it is not much farther: by
+ * at most 2 packets or a tenth of the request's size.  *cls is then the
+ * set of FIN/RST combinations the walk must produce.
  */
 static int
 s2_end(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
@@ -290,11 +290,14 @@ s2_need(uint8_t req, unsigned e)
 static bool
 s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
 {
+	uint32_t *n = e->dir == DIR_FWD ? f : b;
+
 	if (e->eps)
 		return true;
-	if (e->dir == DIR_FWD)
-		return *f > 0 ? (--*f, true) : false;
-	return *b > 0 ? (--*b, true) : false;
+	if (*n == 0)
+		return false;
+	--*n;
+	return true;
 }
 
 /* Whether in-edge e of (f, b) comes from a node with combinations need. */

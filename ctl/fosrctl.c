@@ -30,10 +30,10 @@ enum {
 };
 
 static void __attribute__((noreturn))
-usage(void)
+usage_exit(FILE *f, int status)
 {
-	fprintf(stderr,
-	    "usage: fosrctl [-hj] [-s socket] [-t seconds] command [args]\n"
+	fprintf(f,
+	    "usage: fosrctl [-hjV] [-s socket] [-t seconds] command [args]\n"
 	    "commands:\n"
 	    "  status | stats | version | stop | reload\n"
 	    "  start [--fps N] [--duration SEC] [--seed N] [--output DIR]"
@@ -41,7 +41,13 @@ usage(void)
 	    "        [--flat] [--profile DIR] [--config FILE]\n"
 	    "  set fps N | set log-level LEVEL\n"
 	    "  profile load DIR [-c FILE] | profile show\n");
-	exit(FOSRCTL_USAGE);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_exit(stderr, FOSRCTL_USAGE);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -127,10 +133,11 @@ args_start(int argc, char **argv, json_t *a)
 			errno = 0;
 			seed = strtoull(optarg, &end, 0);
 			if (*end != '\0' || end == optarg || errno != 0 ||
-			    seed > INT64_MAX)
-				fail_usage("--seed: not an integer: %s",
-				    optarg);
-			json_object_set_new(a, "seed", json_integer(seed));
+			    optarg[0] == '-')
+				fail_usage("--seed: not a 64-bit unsigned "
+				    "integer: %s", optarg);
+			json_object_set_new(a, "seed",
+			    ctlproto_seed_json(seed));
 			break;
 		case 'o':
 			json_object_set_new(a, "output", path_arg(optarg));
@@ -401,8 +408,17 @@ main(int argc, char **argv)
 
 	if (getenv("FOSRD_SOCKET") != NULL)
 		sock = getenv("FOSRD_SOCKET");
-	while ((ch = getopt(argc, argv, "+hjs:t:")) != -1) {
+	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+		usage_exit(stdout, FOSRCTL_OK);
+	if (argc > 1 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
+	while ((ch = getopt(argc, argv, "+hjs:t:V")) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_exit(stdout, FOSRCTL_OK);
+		case 'V':
+			printf("fosrctl %s\n", FOSR_VERSION);
+			return FOSRCTL_OK;
 		case 'j':
 			raw = true;
 			break;

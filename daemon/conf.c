@@ -100,10 +100,14 @@ conf_number_unit(const char *v, double *out, const char *units,
 static int
 conf_check_range(const struct conf_directive *d, double x, struct diag *dg)
 {
-	if (x < d->min || x > d->max)
-		return diag_set(dg, "%s: %g out of range [%g, %g]", d->name, x,
-		    d->min, d->max);
-	return 0;
+	if (x >= d->min && x <= d->max)
+		return 0;
+	/* Whole-number directives print their limits as whole numbers. */
+	if (d->type != CONF_T_DOUBLE)
+		return diag_set(dg, "%s: %.0f out of range [%.0f, %.0f]",
+		    d->name, x, d->min, d->max);
+	return diag_set(dg, "%s: %g out of range [%g, %g]", d->name, x,
+	    d->min, d->max);
 }
 
 static int

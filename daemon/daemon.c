@@ -323,9 +323,10 @@ daemon_start_session(struct daemon *dm, const struct session_params *p,
 static json_t *
 daemon_started_json(const struct daemon *dm, const struct session_params *p)
 {
-	return json_pack("{s:f, s:f, s:I, s:s, s:b, s:b}", "fps", p->fps,
-	    "duration", p->duration_ns / 1e9, "seed", (json_int_t)p->seed,
-	    "output", dm->output, "taint", p->taint, "flat", p->flat);
+	return json_pack("{s:f, s:f, s:o, s:s, s:b, s:b}", "fps", p->fps,
+	    "duration", p->duration_ns / 1e9, "seed",
+	    ctlproto_seed_json(p->seed), "output", dm->output, "taint",
+	    p->taint, "flat", p->flat);
 }
 
 /* Fills session parameters from the configuration and the arguments. */
@@ -358,11 +359,14 @@ daemon_params(struct daemon *dm, json_t *args, struct session_params *p,
 		}
 		p->duration_ns = (uint64_t)(sec * 1e9);
 	}
-	if ((v = json_object_get(args, "seed")) != NULL)
-		p->seed = json_integer_value(v);
-	/* JSON integers are signed: seeds keep to 63 bits. */
+	if ((v = json_object_get(args, "seed")) != NULL &&
+	    !ctlproto_seed_value(v, &p->seed)) {
+		snprintf(msg, msgsz, "start: seed: not a 64-bit unsigned "
+		    "integer");
+		return CTLPROTO_E_ARGUMENT;
+	}
 	while (p->seed == 0 && getrandom(&p->seed, sizeof(p->seed), 0) >= 0)
-		p->seed &= INT64_MAX;
+		;
 	if ((v = json_object_get(args, "taint")) != NULL)
 		p->taint = json_is_true(v);
 	if ((v = json_object_get(args, "flat")) != NULL)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "profile.h"
 #include "profref.h"
+#include "tz.h"
 
 #define FOSRD_CONF FOSR_SYSCONFDIR "/fosrd.conf"
 
@@ -35,8 +37,20 @@ static int
 fosrd_check(struct conf *c, const char *path, bool verbose)
 {
 	struct profile *p = NULL;
+	struct stat sb;
 	struct diag d;
 
+	/* What start-up would refuse, -n refuses too, naming the file. */
+	if (strcmp(c->timezone, "local") != 0 && tz_set(c->timezone, &d) < 0) {
+		fprintf(stderr, "fosrd: %s: timezone: %s\n", path, d.msg);
+		return 1;
+	}
+	if (strcmp(c->output, "discard") != 0 &&
+	    (stat(c->output, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		fprintf(stderr, "fosrd: %s: output: %s: not a directory\n",
+		    path, c->output);
+		return 1;
+	}
 	if (profile_load(&p, strcmp(c->profile, "default") == 0 ? NULL :
 	    c->profile, strcmp(c->netconf, "none") == 0 ? NULL : c->netconf,
 	    &d) < 0) {
@@ -73,6 +87,14 @@ main(int argc, char **argv)
 	struct diag d;
 	int ch, rc;
 
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			usage(0);
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("fosrd %s\n", FOSR_VERSION);
+			return 0;
+		}
+	}
 	while ((ch = getopt(argc, argv, "df:hns:vV")) != -1) {
 		switch (ch) {
 		case 'd':
