@@ -32,12 +32,38 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * An output directory is usable if it exists, or if its parent does: under
+ * systemd, StateDirectory= creates it only when the service starts.
+ */
+static bool
+fosrd_dir_usable(const char *dir)
+{
+	struct stat sb;
+	char *copy, *slash;
+	bool ok;
+
+	if (stat(dir, &sb) == 0)
+		return S_ISDIR(sb.st_mode);
+	if ((copy = strdup(dir)) == NULL)
+		return false;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(copy, ".");
+	ok = stat(copy, &sb) == 0 && S_ISDIR(sb.st_mode);
+	free(copy);
+	return ok;
+}
+
 /* -n: checks the file and the profile it names; -nv prints the file. */
 static int
 fosrd_check(struct conf *c, const char *path, bool verbose)
 {
 	struct profile *p = NULL;
-	struct stat sb;
 	struct diag d;
 
 	/* What start-up would refuse, -n refuses too, naming the file. */
@@ -45,8 +71,7 @@ fosrd_check(struct conf *c, const char *path, bool verbose)
 		fprintf(stderr, "fosrd: %s: timezone: %s\n", path, d.msg);
 		return 1;
 	}
-	if (strcmp(c->output, "discard") != 0 &&
-	    (stat(c->output, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+	if (strcmp(c->output, "discard") != 0 && !fosrd_dir_usable(c->output)) {
 		fprintf(stderr, "fosrd: %s: output: %s: not a directory\n",
 		    path, c->output);
 		return 1;

@@ -15,8 +15,8 @@ expect_bad() {
 
 printf 'timezone Mars/Olympus\n' > bad.conf
 expect_bad "bad.conf: timezone: time zone: Mars/Olympus: unknown zone"
-printf 'output %s/missing\n' "$PWD" > bad.conf
-expect_bad "bad.conf: output: $PWD/missing: not a directory"
+printf 'output %s/no/such\n' "$PWD" > bad.conf
+expect_bad "bad.conf: output: $PWD/no/such: not a directory"
 
 "$FOSRD" --help | grep -q '^usage: fosrd' || fail "fosrd --help"
 "$FOSRD" --version | grep -q '^fosrd [0-9]' || fail "fosrd --version"
