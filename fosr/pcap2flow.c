@@ -180,8 +180,8 @@ p2f_summary(const char *in, const struct p2f_counts *n,
 	    " too short, %" PRIu64 " malformed, %" PRIu64
 	    " unsupported link type; %" PRIu64 " cut by the snapshot length"
 	    ", %" PRIu64 " bad timestamps\n", in, n->pkts, n->ip, st->flows,
-	    st->live_max, n->nonip, n->frags, n->frag_dups, n->short_hdr, n->bad,
-	    n->linktype, n->snapcut, n->bad_ts);
+	    st->live_max, n->nonip, n->frags, n->frag_dups, n->short_hdr,
+	    n->bad, n->linktype, n->snapcut, n->bad_ts);
 }
 
 struct p2f_args {
