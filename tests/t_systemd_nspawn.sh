@@ -7,6 +7,12 @@
 # and status, systemctl reload, systemctl stop, then reads the journal
 # and the pcap the service wrote in its state directory.
 set -eu
+# A private mount namespace: the guest's overlay mount vanishes with it.
+if [ -z "${FOSR_NSPAWN_PRIVATE:-}" ] && [ "$(id -u)" -eq 0 ] &&
+    command -v unshare > /dev/null; then
+	FOSR_NSPAWN_PRIVATE=1 exec unshare --mount --propagation private \
+	    bash "$0" "$@"
+fi
 : "${FOSR_SRCDIR:?}" "${FOSR_BUILDDIR:?}" "${FOSRD:?}" "${FOSRCTL:?}"
 WORK=$(pwd)
 ROOT=$WORK/root
@@ -35,6 +41,16 @@ skip() {
 # guest CMD...: runs a command inside the booted container, bounded in time.
 guest() {
 	timeout 60 nsenter -t "$LEADER" -a "$@"
+}
+
+# lap WHAT: how long the step since the previous lap took.
+LAP=$(date +%s%N)
+lap() {
+	local now
+
+	now=$(date +%s%N)
+	echo "time: $1: $(( (now - LAP) / 1000000 )) ms"
+	LAP=$now
 }
 
 # wait_for SECONDS COMMAND...: polls the command every 100 ms.
@@ -93,16 +109,22 @@ apt_source() {
 # installed programs load, so a new dependency is picked up (and the
 # cache renewed) without editing a list.
 guest_packages() {
-	local lib
+	local libs owners owned lib
+
+	libs=$(ldd "$FOSRD" "$FOSRCTL" "$FOSR_BUILDDIR/fosr" |
+	    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u)
+	# One dpkg query for all; with a merged /usr a library may be known
+	# to dpkg under its /lib name or under the name it resolves to.
+	owners=$(for lib in $libs; do echo "$lib"; readlink -f "$lib"; done |
+	    sort -u | xargs dpkg -S 2>/dev/null | grep -v '^diversion')
+	owned=$(awk -F': ' '{ print $NF }' <<< "$owners")
+	for lib in $libs; do
+		grep -qxF -e "$lib" -e "$(readlink -f "$lib")" <<< "$owned" ||
+		    echo "unowned: $lib"
+	done
 	{
 		printf '%s\n' systemd systemd-sysv dbus iproute2 procps
-		ldd "$FOSRD" "$FOSRCTL" "$FOSR_BUILDDIR/fosr" |
-		    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
-		    while read -r lib; do
-			dpkg -S "$lib" 2>/dev/null ||
-			    dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||
-			    echo "unowned: $lib"
-		done | sed 's/[:,].*//'
+		sed 's/[:,].*//' <<< "$owners"
 	} | sort -u
 }
 
@@ -144,6 +166,7 @@ exec 9> "$CACHE/lock"
 flock -w 600 9 || fail "another run holds $CACHE/lock"
 [ -d "$BASE" ] || build_base
 flock -u 9
+lap "guest root ready"
 
 # The container is always powered off and its root removed, whatever
 # happens; only the systemd-nspawn started here is signalled.
@@ -156,14 +179,23 @@ cleanup() {
 		wait_for 10 eval '! kill -0 "$NSPAWN_PID"' ||
 			kill -KILL "$NSPAWN_PID" 2>/dev/null
 		wait "$NSPAWN_PID" 2>/dev/null
+		lap "power off"
 	fi
-	rm -rf "$ROOT"
+	umount "$ROOT" 2>/dev/null || true
+	rm -rf "$ROOT" "$WORK/upper" "$WORK/ovl"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# A Debian-like install into a fresh copy of the cached root.
-cp -a "$BASE" "$ROOT"
+# A Debian-like install into a fresh copy of the cached root: an overlay
+# where the kernel allows one (no 200 MB copy), else a real copy.
+mkdir -p "$ROOT" "$WORK/upper" "$WORK/ovl"
+if [ -z "${FOSR_NSPAWN_PRIVATE:-}" ] || ! mount -t overlay fosr-guest \
+    -o "lowerdir=$BASE,upperdir=$WORK/upper,workdir=$WORK/ovl" "$ROOT"
+then
+	rm -rf "$ROOT"
+	cp -a "$BASE" "$ROOT"
+fi
 make -s -C "$FOSR_SRCDIR" BUILD="$FOSR_BUILDDIR" DESTDIR="$ROOT" \
     prefix=/usr install > install.log 2>&1 ||
 	fail "make install: $(tail -n 5 install.log)"
@@ -176,6 +208,8 @@ if chroot "$ROOT" ldd /usr/sbin/fosrd /usr/bin/fosrctl | grep 'not found'
 then
 	fail "the guest lacks libraries of the installed programs"
 fi
+
+lap "copy and make install"
 
 systemd-nspawn -D "$ROOT" -b --register=no --keep-unit --private-network \
     --console=pipe --system-call-filter=bpf \
@@ -200,12 +234,10 @@ booted() {
 	esac
 	return 1
 }
-start=$(date +%s%N)
 wait_for 30 find_leader || fail "no container leader after 30 s"
 wait_for 60 booted || fail "guest not booted after 60 s:" \
     "$(guest systemctl is-system-running)"
-echo "guest booted in $(( ($(date +%s%N) - start) / 1000000 )) ms," \
-    "state $(guest systemctl is-system-running)"
+lap "boot to $(guest systemctl is-system-running)"
 
 # What a package's postinst does: create the user, then start the unit.
 guest systemd-sysusers || fail "systemd-sysusers"
@@ -222,6 +254,7 @@ user=$(guest stat -c %U "/proc/$mainpid") || fail "no process $mainpid"
 [ "$user" = fosr ] || fail "fosrd runs as $user, not fosr"
 [ "$(guest stat -c '%a %G' /run/fosrd/fosrd.sock)" = "660 fosr" ] ||
 	fail "socket: $(guest stat -c '%a %U:%G' /run/fosrd/fosrd.sock)"
+lap "sysusers, verify, systemctl start"
 
 # Generation through the installed fosrctl and the unit's socket.
 ctl() {
@@ -241,6 +274,7 @@ wait_for 60 generated || fail "no frames after 60 s: $(ctl_status)"
 ctl status > status.txt || fail "fosrctl status"
 cat status.txt
 grep -q running status.txt || fail "fosrctl status does not say running"
+lap "fosrctl start until 100 frames"
 
 # Reload: SIGHUP through ExecReload=, the same process keeps generating.
 journal() {
@@ -254,6 +288,7 @@ wait_for 30 reloaded || fail "no reload notice in the journal"
 [ "$(guest systemctl show -P MainPID fosrd)" = "$mainpid" ] ||
 	fail "reload restarted fosrd"
 [ "$(ctl_status | jq -r .state)" = running ] || fail "not running after reload"
+lap "systemctl reload"
 
 # Stop: SIGTERM ends the session, flushes the pcap and exits 0.
 guest systemctl stop fosrd || fail "systemctl stop fosrd"
@@ -261,6 +296,7 @@ guest systemctl stop fosrd || fail "systemctl stop fosrd"
 	fail "stop result: $(guest systemctl show -P Result fosrd)"
 [ "$(guest systemctl show -P ExecMainStatus fosrd)" = 0 ] ||
 	fail "exit status $(guest systemctl show -P ExecMainStatus fosrd)"
+lap "systemctl stop"
 journal > journal.txt
 for notice in '^ready, version' '^started: ' '^configuration reloaded' \
     '^terminating' '^stopped: ' '^exited'; do

@@ -53,7 +53,10 @@ done
 exec_start=$(unit_value "$UNITS/fosrd.service" ExecStart)
 [ "$exec_start" = "/usr/sbin/fosrd -f /etc/fosr/fosrd.conf" ] ||
 	fail "ExecStart=$exec_start"
-"$S/usr/sbin/fosrd" -n -f "$S/etc/fosr/fosrd.conf" 2> check.txt ||
+# The output directory exists only once systemd made StateDirectory=.
+mkdir -p out
+sed "s|^output .*|output $WORK/out|" "$S/etc/fosr/fosrd.conf" > check.conf
+"$S/usr/sbin/fosrd" -n -f check.conf 2> check.txt ||
 	fail "the installed fosrd.conf is refused: $(cat check.txt)"
 
 # Another prefix moves everything but /etc, and a reinstall keeps the
@@ -104,7 +107,8 @@ systemd-analyze security --offline=yes --root="$S" --threshold=25 \
 
 # One user, one group, one socket path, one state directory everywhere.
 svc=$UNITS/fosrd.service sock=$UNITS/fosrd.socket
-conf=$("$S/usr/sbin/fosrd" -nv -f "$S/etc/fosr/fosrd.conf")
+conf=$("$S/usr/sbin/fosrd" -nv -f check.conf)
+output=$(awk '$1 == "output" { print $2 }' "$S/etc/fosr/fosrd.conf")
 confval() {
 	awk -v k="$1" '$1 == k { print $2 }' <<< "$conf"
 }
@@ -125,8 +129,8 @@ listen=$(unit_value "$sock" ListenStream)
 	fail "ListenStream=$listen but fosrd.conf says $(confval socket)"
 [ "/run/$(unit_value "$svc" RuntimeDirectory)" = "${listen%/*}" ] ||
 	fail "RuntimeDirectory= does not hold $listen"
-[ "/var/lib/$(unit_value "$svc" StateDirectory)" = "$(confval output)" ] ||
-	fail "StateDirectory= is not the output $(confval output)"
+[ "/var/lib/$(unit_value "$svc" StateDirectory)" = "$output" ] ||
+	fail "StateDirectory= is not the output $output"
 [ "$(unit_value "$svc" Type)" = notify ] || fail "Type= is not notify"
 grep -q '^Requires=fosrd.socket' "$svc" || fail "no Requires=fosrd.socket"
-echo "units verified: $(unit_value "$svc" User), $listen, $(confval output)"
+echo "units verified: $(unit_value "$svc" User), $listen, $output"
