@@ -137,8 +137,11 @@ check-systemd: tests
 demo: all
 	sh tools/demo $(abspath $(BUILD))
 
+# Generation, then pcap2flow and untaint on a capture of BENCH_GB GB.
+BENCH_GB ?= 3
 bench: all
 	sh tools/bench $(abspath $(BUILD))
+	sh tools/bench-capture $(abspath $(BUILD)) $(BENCH_GB)
 
 # Sanitizer build running the same tests in its own folder.
 asan:
