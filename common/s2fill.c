@@ -39,6 +39,8 @@ s2fill_by_port(uint8_t l4, uint16_t port)
 	if (l4 != L4_TCP)
 		return S2FILL_RANDOM;
 	switch (port) {
+	case 53:
+		return S2FILL_DNS_TCP;
 	case 443:
 	case 465:
 	case 853:
@@ -197,9 +199,12 @@ s2fill_dhcp(struct s2fill_w *w, struct pkt *p, uint32_t nth)
 	d[243] = 255;
 }
 
-/* A query for an A record, or the answer with one address. */
+/*
+ * A query for an A record, or the answer with one address; over TCP the
+ * message follows its 2-byte length (RFC 1035, 4.2.2).
+ */
 static void
-s2fill_dns(struct s2fill_w *w, struct pkt *p, uint32_t id)
+s2fill_dns(struct s2fill_w *w, struct pkt *p, uint32_t id, bool tcp)
 {
 	static const char *const names[] = { "intranet", "mail", "files",
 		"printer", "updates", "wiki" };
@@ -213,7 +218,11 @@ s2fill_dns(struct s2fill_w *w, struct pkt *p, uint32_t id)
 	memcpy(name + 1 + n, "\007example\003com", 13);
 	qlen = (uint32_t)n + 1 + 13 + 4;
 	len = 12 + qlen + (p->dir == DIR_BWD ? 16 : 0);
-	d = s2fill_take(w, p, len);
+	d = s2fill_take(w, p, len + (tcp ? 2 : 0));
+	if (tcp) {
+		s2fill_be16(d, (uint16_t)len);
+		d += 2;
+	}
 	memset(d, 0, len);
 	s2fill_be16(d, id);
 	s2fill_be16(d + 2, p->dir == DIR_FWD ? 0x0100 : 0x8180);
@@ -514,8 +523,8 @@ s2fill_repair(enum s2fill_kind k, struct pkt_seq *seq, struct rng *r,
 			s2fill_mqtt(&w, p, false);
 		else if (k == S2FILL_DHCP)
 			s2fill_dhcp(&w, p, nth[p->dir] - 1);
-		else if (k == S2FILL_DNS)
-			s2fill_dns(&w, p, qid);
+		else if (k == S2FILL_DNS || k == S2FILL_DNS_TCP)
+			s2fill_dns(&w, p, qid, k == S2FILL_DNS_TCP);
 		else if (k == S2FILL_NTP)
 			s2fill_ntp(&w, p);
 		else if (k == S2FILL_TEXT)
@@ -552,10 +561,11 @@ s2fill_apply(enum s2fill_kind k, struct pkt_seq *seq, struct rng *r,
 			s2fill_dhcp(&w, p, nth[p->dir]);
 			break;
 		case S2FILL_DNS:
+		case S2FILL_DNS_TCP:
 			/* An answer carries the id of the query before it. */
 			s2fill_dns(&w, p, (uint32_t)(w.f->seed >> 16) +
 			    nth[DIR_FWD] - (p->dir == DIR_BWD &&
-			    nth[DIR_FWD] > 0));
+			    nth[DIR_FWD] > 0), k == S2FILL_DNS_TCP);
 			break;
 		case S2FILL_NTP:
 			s2fill_ntp(&w, p);

@@ -25,6 +25,7 @@ enum s2fill_kind {
 	S2FILL_SSH,
 	S2FILL_DHCP,
 	S2FILL_DNS,
+	S2FILL_DNS_TCP,          /* DNS messages behind a 2-byte length */
 	S2FILL_NTP,
 	S2FILL_MQTT,
 	S2FILL_TEXT,             /* line-based text protocols */

@@ -124,13 +124,10 @@ if [ -n "${FOSR_SHARED:-}" ] && [ -d "$FOSR_SHARED/fosr-models/legacy" ]; then
 	"$FOSR" create-pcap --profile "$FOSR_SHARED/fosr-models/legacy" \
 		-d 1h -s 11 -t $start --tz UTC -o legacy.pcap -q \
 		--flows legacy.csv
-	# The legacy models have no automaton for HTTP and DHCP: those flows
-	# get the generic exchange, whose payload bytes are not HTTP or
-	# DHCP, and random bytes on a TLS port trip the TLS dissector too.
-	# Their frames are judged up to the transport layer.
-	judge legacy legacy.pcap --disable-protocol http \
-		--disable-protocol tls --disable-protocol dhcp \
-		--disable-protocol thrift
+	# The legacy models have no automaton for HTTP, DHCP, IMAPS or DNS
+	# over TCP: those flows get the generic exchange, whose payloads are
+	# well-formed messages of the service, so every dissector stays on.
+	judge legacy legacy.pcap
 else
 	echo "note: no legacy profile, judging the built-in one only"
 fi

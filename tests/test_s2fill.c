@@ -65,8 +65,10 @@ test_kind(void)
 	CHECK_EQ_U(s2fill_kind(&f), S2FILL_SSH);
 	f.l7 = L7_IMAPS;
 	CHECK_EQ_U(s2fill_kind(&f), S2FILL_TLS);
-	f.server_port = 53;
+	f.server_port = 4444;
 	CHECK_EQ_U(s2fill_kind(&f), S2FILL_TLS);
+	f.server_port = 53;
+	CHECK_EQ_U(s2fill_kind(&f), S2FILL_DNS_TCP);
 	f.l4 = L4_UDP;
 	f.l7 = L7_NONE;
 	CHECK_EQ_U(s2fill_kind(&f), S2FILL_DNS);
@@ -180,6 +182,19 @@ test_udp(void)
 	}
 	CHECK(memcmp(pk[0].payload, pk[2].payload, 2) != 0);
 	CHECK_EQ_U(pk[1].len, pk[0].len + 16);
+
+	/* Over TCP each message follows its length; ids pair the same way. */
+	mkseq(L4_TCP, 53, L7_DNS, "F30 B30");
+	s2fill_apply(S2FILL_DNS_TCP, &seq, &rg, buf);
+	for (uint32_t i = 0; i < seq.n; i++) {
+		const uint8_t *d = pk[i].payload;
+
+		CHECK_EQ_U((uint32_t)d[0] << 8 | d[1], pk[i].len - 2);
+		CHECK_EQ_U(d[4], pk[i].dir == DIR_FWD ? 0x01 : 0x81);
+		CHECK(memcmp(d + 14, "\010intranet\007example\003com", 22) ==
+		    0);
+	}
+	CHECK(memcmp(pk[0].payload + 2, pk[1].payload + 2, 2) == 0);
 
 	mkseq(L4_UDP, 67, L7_DHCP, "F10 B10 F10 B10");
 	seq.flow.client_mac[5] = 0x42;
