@@ -81,7 +81,8 @@ test_order(void)
 			    (e->id < last_id || (e->id == last_id &&
 			    e->idx <= last_idx))))
 				bad++;
-			if (first < NSTREAMS && e->ts_ns >= streams[first].ts[0])
+			if (first < NSTREAMS &&
+			    e->ts_ns >= streams[first].ts[0])
 				early++;
 			last_ts = e->ts_ns;
 			last_id = e->id;

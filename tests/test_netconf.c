@@ -522,7 +522,8 @@ test_man_examples(void)
 	FILE *f;
 
 	if (src == NULL) {
-		printf("note: FOSR_SRCDIR unset, manual examples not checked\n");
+		printf("note: FOSR_SRCDIR unset, manual examples not "
+		    "checked\n");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/man/fosr-network.5", src);

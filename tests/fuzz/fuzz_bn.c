@@ -26,7 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (int f = 0; f < 4 && off <= size; f++) {
 		const uint8_t *end = memchr(data + off, '\0', size - off);
-		size_t n = end != NULL ? (size_t)(end - data) - off : size - off;
+		size_t n = end != NULL ? (size_t)(end - data) - off :
+		    size - off;
 
 		text[f] = (const char *)data + off;
 		len[f] = n;
