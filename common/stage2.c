@@ -300,13 +300,47 @@ s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
 	return true;
 }
 
-/* Whether in-edge e of (f, b) comes from a node with combinations need. */
-static bool
-s2_in_ok(const struct automaton *am, const struct automaton_edge *e,
-    uint32_t f, uint32_t b, uint8_t need)
+#define S2_NO_CELL UINT32_MAX
+
+/*
+ * What the in-edges of one node (s, f, b) share, worked out once per
+ * step rather than for every edge looked at: the cell an edge comes from
+ * (by epsilon, forward, backward; S2_NO_CELL below the grid) and the
+ * combinations its origin must have, by the combination the edge adds.
+ */
+struct s2_node {
+	uint32_t from[3];
+	uint8_t need[4];
+};
+
+static void
+s2_node_init(const struct automaton *am, uint32_t f, uint32_t b, uint8_t req,
+    struct s2_node *nd)
 {
-	return s2_origin(e, &f, &b) &&
-	    (automaton_ends(am, e->src, f, b) & need) != 0;
+	uint32_t c = automaton_cell(am, f, b);
+
+	/* Row f - 1 of the grid is cap + 2 - f cells long. */
+	nd->from[0] = c;
+	nd->from[1] = f > 0 ? c - (am->cap + 2 - f) : S2_NO_CELL;
+	nd->from[2] = b > 0 ? c - 1 : S2_NO_CELL;
+	for (unsigned e = 0; e < 4; e++)
+		nd->need[e] = s2_need(req, e);
+}
+
+/*
+ * Whether in-edge e of the node comes from a node whose paths can give
+ * what the rest of the walk needs: that need, or 0 if it does not.
+ */
+static uint8_t
+s2_in_ok(const struct automaton *am, const struct s2_node *nd,
+    const struct automaton_edge *e)
+{
+	uint32_t c = nd->from[e->eps ? 0 : 1 + e->dir];
+	uint8_t need = nd->need[AUTOMATON_COMBO(e->tcp_flags)];
+
+	if (c == S2_NO_CELL)
+		return 0;
+	return (am->ends[(size_t)e->src * am->ncells + c] & need) ? need : 0;
 }
 
 /*
@@ -325,8 +359,10 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 	uint32_t n = am->in_first[s + 1] - am->in_first[s];
 	const struct automaton_edge *e;
 	uint64_t tot = 0, x;
+	struct s2_node nd;
 	uint8_t need;
 
+	s2_node_init(am, f, b, *req, &nd);
 	for (int i = 0; i < 8 && n > 0; i++) {
 		uint32_t k = 0;
 
@@ -337,16 +373,14 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 				k = in[k].alias;
 		}
 		e = &am->edges[in[k].edge];
-		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
-		if (s2_in_ok(am, e, f, b, need)) {
+		if ((need = s2_in_ok(am, &nd, e)) != 0) {
 			*req = need;
 			return e;
 		}
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		e = &am->edges[in[k].edge];
-		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
-		tot += s2_in_ok(am, e, f, b, need) ? e->count : 0;
+		tot += s2_in_ok(am, &nd, e) ? e->count : 0;
 	}
 	/* Not reached: the node's combinations came from these edges. */
 	if (tot == 0)
@@ -354,8 +388,7 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 	x = rng_below64(&g->r, tot);
 	for (uint32_t k = 0;; k++) {
 		e = &am->edges[in[k].edge];
-		need = s2_need(*req, AUTOMATON_COMBO(e->tcp_flags));
-		if (!s2_in_ok(am, e, f, b, need))
+		if ((need = s2_in_ok(am, &nd, e)) == 0)
 			continue;
 		if (x < e->count) {
 			*req = need;
