@@ -10,17 +10,7 @@
 
 #include "rng.h"
 
-#define RNG_MULT 6364136223846793005ULL
 #define RNG_SEED_INC 11634580027462260723ULL
-
-static inline uint32_t
-rng_output(uint64_t s)
-{
-	uint32_t x = (uint32_t)(((s >> 18) ^ s) >> 27);
-	unsigned rot = (unsigned)(s >> 59);
-
-	return (x >> rot) | (x << ((32 - rot) & 31));
-}
 
 static void
 rng_start(struct rng *r, uint64_t state0, uint64_t inc)
@@ -47,29 +37,6 @@ rng_seed(struct rng *r, uint64_t seed)
 	}
 	rng_start(r, (uint64_t)w[0] | (uint64_t)w[1] << 32,
 	    (uint64_t)w[2] | (uint64_t)w[3] << 32);
-}
-
-uint32_t
-rng_u32(struct rng *r)
-{
-	uint64_t old = r->state;
-
-	r->state = old * RNG_MULT + r->inc;
-	return rng_output(old);
-}
-
-uint64_t
-rng_u64(struct rng *r)
-{
-	uint64_t lo = rng_u32(r);
-
-	return lo | (uint64_t)rng_u32(r) << 32;
-}
-
-double
-rng_u01(struct rng *r)
-{
-	return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
 double
@@ -175,11 +142,37 @@ rng_poisson(struct rng *r, double lambda)
 	return k;
 }
 
+/*
+ * Four steps of the generator at once: state k + 4 is state k times
+ * RNG_MULT^4 plus inc (RNG_MULT^3 + RNG_MULT^2 + RNG_MULT + 1), so four
+ * chains of one multiplication each give the same states, in the same
+ * order, as the one chain of rng_u32, without waiting on each other.
+ */
+#define RNG_MULT2 (RNG_MULT * RNG_MULT)
+#define RNG_MULT4 (RNG_MULT2 * RNG_MULT2)
+#define RNG_SUM4 ((RNG_MULT + 1) * (RNG_MULT2 + 1))
+
 void
 rng_fill(struct rng *r, void *buf, size_t n)
 {
 	uint8_t *p = buf;
 
+	if (n >= 16) {
+		uint64_t s[4], add = r->inc * RNG_SUM4, x;
+
+		s[0] = r->state;
+		for (int i = 1; i < 4; i++)
+			s[i] = s[i - 1] * RNG_MULT + r->inc;
+		for (; n >= 16; p += 16, n -= 16) {
+			x = rng_output(s[0]) | (uint64_t)rng_output(s[1]) << 32;
+			memcpy(p, &x, 8);
+			x = rng_output(s[2]) | (uint64_t)rng_output(s[3]) << 32;
+			memcpy(p + 8, &x, 8);
+			for (int i = 0; i < 4; i++)
+				s[i] = s[i] * RNG_MULT4 + add;
+		}
+		r->state = s[0];
+	}
 	while (n >= 8) {
 		uint64_t x = rng_u64(r);
 

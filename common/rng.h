@@ -20,11 +20,48 @@ struct rng {
 void rng_seed(struct rng *r, uint64_t seed);
 /* Seeds from an explicit state and stream. */
 void rng_init(struct rng *r, uint64_t state, uint64_t stream);
-uint32_t rng_u32(struct rng *r);
+
+/*
+ * The draws every sampler is made of are inline: the walks and samplers
+ * of the stages call them millions of times in short loops.
+ */
+#define RNG_MULT 6364136223846793005ULL
+
+/* The output permutation (XSH-RR) of one state. */
+static inline uint32_t
+rng_output(uint64_t s)
+{
+	uint32_t x = (uint32_t)(((s >> 18) ^ s) >> 27);
+	unsigned rot = (unsigned)(s >> 59);
+
+	return (x >> rot) | (x << ((32 - rot) & 31));
+}
+
+static inline uint32_t
+rng_u32(struct rng *r)
+{
+	uint64_t old = r->state;
+
+	r->state = old * RNG_MULT + r->inc;
+	return rng_output(old);
+}
+
 /* Low word first, then high word. */
-uint64_t rng_u64(struct rng *r);
+static inline uint64_t
+rng_u64(struct rng *r)
+{
+	uint64_t lo = rng_u32(r);
+
+	return lo | (uint64_t)rng_u32(r) << 32;
+}
+
 /* Uniform double in [0, 1) with 53 random bits. */
-double rng_u01(struct rng *r);
+static inline double
+rng_u01(struct rng *r)
+{
+	return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
 /* Uniform double in (0, 1). */
 double rng_open01(struct rng *r);
 /* Uniform integer in [0, n), unbiased; n > 0. */
@@ -36,7 +73,7 @@ double rng_normal(struct rng *r);
 double rng_exp(struct rng *r);
 /* Poisson variate with mean lambda >= 0. */
 uint64_t rng_poisson(struct rng *r, double lambda);
-/* Fills n bytes. */
+/* Fills n bytes: the bytes of rng_u64 draws in memory order. */
 void rng_fill(struct rng *r, void *buf, size_t n);
 /* Jumps ahead by n steps (n calls of rng_u32). */
 void rng_advance(struct rng *r, uint64_t n);
