@@ -15,9 +15,23 @@
 
 #define S2FILL_SLACK 640         /* a packet grows by at most this */
 
-static const char s2fill_text[] =
-    "The quick brown fox jumps over the lazy dog while the office "
-    "printer hums, the kettle clicks off and the build finishes green. ";
+#define S2FILL_SENTENCE \
+    "The quick brown fox jumps over the lazy dog while the office " \
+    "printer hums, the kettle clicks off and the build finishes green. "
+#define S2FILL_SENTENCE4 S2FILL_SENTENCE S2FILL_SENTENCE S2FILL_SENTENCE \
+    S2FILL_SENTENCE
+
+/*
+ * The filler text, one cycle of it, then sixteen cycles in a row: a run
+ * of filler of up to fifteen cycles at any phase is one piece of the
+ * latter, so that it is one copy to write, and an HTTP body segment
+ * need not be written at all (it points there).
+ */
+static const char s2fill_text[] = S2FILL_SENTENCE;
+static const char s2fill_runs[] = S2FILL_SENTENCE4 S2FILL_SENTENCE4
+    S2FILL_SENTENCE4 S2FILL_SENTENCE4;
+#define S2FILL_CYCLE (sizeof(s2fill_text) - 1)
+#define S2FILL_SPAN (sizeof(s2fill_runs) - 1 - S2FILL_CYCLE)
 
 static enum s2fill_kind
 s2fill_by_port(uint8_t l4, uint16_t port)
@@ -107,31 +121,17 @@ s2fill_take(struct s2fill_w *w, struct pkt *p, uint32_t len)
 	return d;
 }
 
-/*
- * n bytes of the filler text, starting at offset phase of its cycle.
- * The text is written once, then the bytes already written are copied
- * onto the rest in doubling blocks: a block that is a whole number of
- * cycles long repeats the text.  That is a few library calls per packet
- * instead of one copy per cycle, which gcc inlines as string moves with
- * a high start-up cost.
- */
+/* n bytes of the filler text, starting at offset phase of its cycle. */
 static void
 s2fill_filler(uint8_t *d, size_t n, size_t phase)
 {
-	const size_t m = sizeof(s2fill_text) - 1;
-	size_t have, k;
+	const char *src = s2fill_runs + phase % S2FILL_CYCLE;
+	size_t k;
 
-	phase %= m;
-	have = m - phase < n ? m - phase : n;
-	memcpy(d, s2fill_text + phase, have);
-	k = n - have < phase ? n - have : phase;
-	memcpy(d + have, s2fill_text, k);
-	have += k;
-	/* d[0, have) is one whole cycle now, or all n bytes. */
-	while (have < n) {
-		k = n - have < have ? n - have : have;
-		memcpy(d + have, d, k);
-		have += k;
+	/* A whole number of cycles at a time: the phase stays. */
+	for (; n > 0; d += k, n -= k) {
+		k = n < S2FILL_SPAN ? n : S2FILL_SPAN;
+		memcpy(d, src, k);
 	}
 }
 
@@ -466,6 +466,16 @@ s2fill_http(struct s2fill_w *w, struct pkt_seq *seq)
 				len = total - done;
 			if (len > total - done)
 				len = total - done;
+			if (done >= hl && len <= S2FILL_SPAN) {
+				/* All body: the text itself, not a copy. */
+				p->payload = (const uint8_t *)s2fill_runs +
+				    (done - hl) % S2FILL_CYCLE;
+				p->len = len;
+				p->kind = len > 0 ? PAYLOAD_BYTES :
+				    PAYLOAD_NONE;
+				done += len;
+				continue;
+			}
 			d = s2fill_take(w, p, len);
 			if (done < hl) {
 				uint32_t h = hl - done < len ? hl - done : len;

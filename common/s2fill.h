@@ -38,7 +38,9 @@ size_t s2fill_need(const struct pkt_seq *seq);
 /*
  * Writes the payloads of seq's data packets into buf (at least
  * s2fill_need(seq) bytes) as kind k, and points the packets at them
- * (PAYLOAD_BYTES).  Lengths may grow to the smallest valid message.
+ * (PAYLOAD_BYTES); a payload that is only filler text may point at
+ * constant text instead, valid for the life of the program.  Lengths
+ * may grow to the smallest valid message.
  */
 void s2fill_apply(enum s2fill_kind k, struct pkt_seq *seq, struct rng *r,
     uint8_t *buf);
