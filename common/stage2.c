@@ -174,43 +174,71 @@ s2_lognormal(struct s2_draw *g, double median, double sigma, double lo,
 }
 
 /*
+ * The candidates of column f (the b just below bq and the first at or
+ * above it) against the best squared distance so far.
+ */
+static void
+s2_column(const struct automaton_points *pt, uint32_t f, uint64_t df,
+    int64_t bq, uint64_t *best, uint32_t *ties, uint32_t *nt)
+{
+	uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, m;
+
+	/* k: the first point of the column with b >= bq. */
+	for (m = hi; k < m;) {
+		uint32_t mid = k + (m - k) / 2;
+
+		if (pt->b[mid] < bq)
+			k = mid + 1;
+		else
+			m = mid;
+	}
+	for (uint32_t c = k > lo ? k - 1 : k; c <= k && c < hi; c++) {
+		int64_t db = bq - pt->b[c];
+		uint64_t dd = df + (uint64_t)(db * db);
+
+		if (dd < *best) {
+			*best = dd;
+			*nt = 0;
+		}
+		if (dd == *best)
+			ties[(*nt)++] = f << 16 | pt->b[c];
+	}
+}
+
+/*
  * The points of one class nearest to (fq, bq): at most two per column
  * (the b just below and just above bq), in (f, b) order.  Returns the
- * squared distance, UINT64_MAX if the class has no point.
+ * squared distance, UINT64_MAX if the class has no point.  Columns are
+ * visited outwards from fq and the search stops where a column is
+ * farther than the best point; the ties are sorted at the end, which
+ * gives the order of a scan from column 0.
  */
 static uint64_t
 s2_nearest(const struct automaton_points *pt, uint32_t cap, int64_t fq,
     int64_t bq, uint32_t *ties, uint32_t *nt)
 {
-	uint64_t best = UINT64_MAX;
+	uint32_t f0 = fq < cap ? (uint32_t)fq : cap;
+	uint64_t best = UINT64_MAX, df;
 
 	*nt = 0;
-	for (uint32_t f = 0; f <= cap; f++) {
-		uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, m;
-		uint64_t df = (uint64_t)((fq - f) * (fq - f));
+	for (uint32_t f = f0 + 1; f-- > 0;) {
+		if ((df = (uint64_t)((fq - f) * (fq - f))) > best)
+			break;
+		if (pt->col[f] < pt->col[f + 1])
+			s2_column(pt, f, df, bq, &best, ties, nt);
+	}
+	for (uint32_t f = f0 + 1; f <= cap; f++) {
+		if ((df = (uint64_t)((fq - f) * (fq - f))) > best)
+			break;
+		if (pt->col[f] < pt->col[f + 1])
+			s2_column(pt, f, df, bq, &best, ties, nt);
+	}
+	for (uint32_t i = 1; i < *nt; i++) {
+		uint32_t t = ties[i], j;
 
-		if (lo == hi || df > best)
-			continue;
-		/* k: the first point of the column with b >= bq. */
-		for (m = hi; k < m;) {
-			uint32_t mid = k + (m - k) / 2;
-
-			if (pt->b[mid] < bq)
-				k = mid + 1;
-			else
-				m = mid;
-		}
-		for (uint32_t c = k > lo ? k - 1 : k; c <= k && c < hi; c++) {
-			int64_t db = bq - pt->b[c];
-			uint64_t dd = df + (uint64_t)(db * db);
-
-			if (dd < best) {
-				best = dd;
-				*nt = 0;
-			}
-			if (dd == best)
-				ties[(*nt)++] = f << 16 | pt->b[c];
-		}
+		for (j = i; j > 0 && ties[j - 1] > t; j--)
+			ties[j] = ties[j - 1];
+		ties[j] = t;
 	}
 	return best;
 }
