@@ -158,20 +158,23 @@ rng_fill(struct rng *r, void *buf, size_t n)
 	uint8_t *p = buf;
 
 	if (n >= 16) {
-		uint64_t s[4], add = r->inc * RNG_SUM4, x;
+		/* Four named states, which gcc keeps in registers. */
+		uint64_t add = r->inc * RNG_SUM4, x;
+		uint64_t s0 = r->state, s1 = s0 * RNG_MULT + r->inc;
+		uint64_t s2 = s1 * RNG_MULT + r->inc;
+		uint64_t s3 = s2 * RNG_MULT + r->inc;
 
-		s[0] = r->state;
-		for (int i = 1; i < 4; i++)
-			s[i] = s[i - 1] * RNG_MULT + r->inc;
 		for (; n >= 16; p += 16, n -= 16) {
-			x = rng_output(s[0]) | (uint64_t)rng_output(s[1]) << 32;
+			x = rng_output(s0) | (uint64_t)rng_output(s1) << 32;
 			memcpy(p, &x, 8);
-			x = rng_output(s[2]) | (uint64_t)rng_output(s[3]) << 32;
+			x = rng_output(s2) | (uint64_t)rng_output(s3) << 32;
 			memcpy(p + 8, &x, 8);
-			for (int i = 0; i < 4; i++)
-				s[i] = s[i] * RNG_MULT4 + add;
+			s0 = s0 * RNG_MULT4 + add;
+			s1 = s1 * RNG_MULT4 + add;
+			s2 = s2 * RNG_MULT4 + add;
+			s3 = s3 * RNG_MULT4 + add;
 		}
-		r->state = s[0];
+		r->state = s0;
 	}
 	while (n >= 8) {
 		uint64_t x = rng_u64(r);
