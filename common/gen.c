@@ -51,6 +51,8 @@
 #define GEN_SEG_PAYLOAD 1460u
 #define GEN_FRAME_HEADERS 78u
 #define GEN_FIXED_FRAMES 8u
+/* Spare room a built flow may keep rather than pay for a realloc. */
+#define GEN_SLOT_SLACK 2048u
 
 enum gen_slot_state {
 	SLOT_OK,
@@ -168,6 +170,23 @@ gen_reserve(struct gen_slot *s, const struct pkt_seq *seq)
 	return 0;
 }
 
+/*
+ * Gives back what the bound reserved beyond the flow's real size: the
+ * flow may stay alive for a long time.  realloc shrinks a block where it
+ * lies, without copying.
+ */
+static void
+gen_trim(struct frame_buf *fb)
+{
+	void *p;
+
+	if (fb->len > 0 && fb->cap - fb->len > GEN_SLOT_SLACK &&
+	    (p = realloc(fb->data, fb->len)) != NULL) {
+		fb->data = p;
+		fb->cap = fb->len;
+	}
+}
+
 /* S1, S2 and S3 for the flow in slot s, built in the worker's buffers. */
 static void
 gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
@@ -186,6 +205,8 @@ gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
 		rc = gen_reserve(s, &wb->seq);
 	if (rc == 0)
 		rc = s3_build(&wb->seq, &g->s3o, &s->fb);
+	if (rc == 0)
+		gen_trim(&s->fb);
 	if (rc != 0) {
 		s->state = SLOT_FAILED;
 		gen_fail(g, rc, NULL, "generating a flow");
