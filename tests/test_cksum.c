@@ -156,6 +156,30 @@ test_ipv4(void)
 	CHECK_EQ_U(ref_cksum(ip, 20), 0);
 }
 
+/* Random headers of every IHL, with and without options. */
+static void
+test_ipv4_random(void)
+{
+	uint8_t ip[60], zero[60];
+	unsigned bad = 0;
+	struct rng r;
+
+	rng_seed(&r, 791);
+	for (int i = 0; i < 2000; i++) {
+		size_t hlen;
+
+		rng_fill(&r, ip, sizeof(ip));
+		ip[0] = (uint8_t)(0x45 + i % 11);
+		hlen = (size_t)(ip[0] & 0x0f) * 4;
+		cksum_ipv4_fix(ip);
+		memcpy(zero, ip, hlen);
+		zero[10] = zero[11] = 0;
+		bad += ((uint32_t)ip[10] << 8 | ip[11]) != ref_cksum(zero, hlen);
+		bad += ref_cksum(ip, hlen) != 0;
+	}
+	CHECK_EQ_U(bad, 0);
+}
+
 int
 main(void)
 {
@@ -164,5 +188,6 @@ main(void)
 	test_ok();
 	test_pseudo();
 	test_ipv4();
+	test_ipv4_random();
 	return tap_done();
 }
