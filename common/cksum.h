@@ -18,6 +18,11 @@
  * all have an even length except the last.
  */
 uint64_t cksum_add(uint64_t sum, const void *buf, size_t len);
+/*
+ * Copies len bytes from src to dst (which must not overlap) and adds
+ * them to a running sum, as memcpy then cksum_add would.
+ */
+uint64_t cksum_copy(uint64_t sum, void *dst, const void *src, size_t len);
 /* Folds a running sum and complements it: the value to store. */
 uint16_t cksum_fold(uint64_t sum);
 /* The checksum of one buffer, ready to store. */

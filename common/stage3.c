@@ -389,6 +389,20 @@ s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
 	}
 }
 
+/*
+ * s3_src_copy, also adding the bytes to a running checksum sum: stored
+ * payloads are summed as they are copied, in one pass.
+ */
+static uint64_t
+s3_src_sum(const struct s3_src *src, uint32_t off, uint8_t *dst, uint32_t n,
+    uint64_t sum)
+{
+	if (n > 0 && src->kind == PAYLOAD_BYTES && src->bytes != NULL)
+		return cksum_copy(sum, dst, src->bytes + off, n);
+	s3_src_copy(src, off, dst, n);
+	return cksum_add(sum, dst, n);
+}
+
 static bool
 s3_tls_tiny(const struct pkt *p)
 {
@@ -619,6 +633,7 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 	uint32_t hlen = (flags & TCPF_SYN) ? S3_SYN_LEN : S3_TCP_LEN;
 	uint32_t ack = 0;
 	uint16_t win, ck;
+	uint64_t sum;
 	uint8_t *ip, *t;
 
 	if (y->syn || !c->hs) {
@@ -650,10 +665,12 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 
 		memcpy(t + S3_TCP_LEN, opt, sizeof(opt));
 	}
+	/* The header is an even number of bytes: the payload can follow. */
+	sum = cksum_add(cksum_pseudo4(ip, L4_TCP, (uint16_t)(hlen + n)), t,
+	    hlen);
 	if (n > 0)
-		s3_src_copy(src, off, t + hlen, n);
-	ck = cksum_fold(cksum_add(cksum_pseudo4(ip, L4_TCP,
-	    (uint16_t)(hlen + n)), t, hlen + n));
+		sum = s3_src_sum(src, off, t + hlen, n, sum);
+	ck = cksum_fold(sum);
 	memcpy(t + 16, &ck, 2);
 
 	x->snd_nxt += n + !!(flags & TCPF_SYN) + !!(flags & TCPF_FIN);

@@ -100,6 +100,35 @@ test_pieces(void)
 	CHECK_EQ_U(bad, 0);
 }
 
+/*
+ * cksum_copy copies exactly len bytes, at any alignment of either side,
+ * and sums them as cksum_add does.
+ */
+static void
+test_copy(void)
+{
+	static uint8_t src[MAXLEN + 8], dst[MAXLEN + 24], want[MAXLEN + 24];
+	unsigned bad = 0;
+	struct rng r;
+
+	rng_seed(&r, 1141);
+	rng_fill(&r, src, sizeof(src));
+	for (size_t so = 0; so < 8; so += 3)
+		for (size_t dof = 0; dof < 8; dof += 1)
+			for (size_t len = 0; len <= MAXLEN; len += 1 + len / 64) {
+				uint64_t s;
+
+				memset(dst, 0xa5, sizeof(dst));
+				memset(want, 0xa5, sizeof(want));
+				memcpy(want + 8 + dof, src + so, len);
+				s = cksum_copy(7, dst + 8 + dof, src + so, len);
+				bad += memcmp(dst, want, sizeof(dst)) != 0;
+				bad += cksum_fold(s) !=
+				    cksum_fold(cksum_add(7, src + so, len));
+			}
+	CHECK_EQ_U(bad, 0);
+}
+
 /* A buffer that carries its checksum verifies; a changed byte does not. */
 static void
 test_ok(void)
@@ -185,6 +214,7 @@ main(void)
 {
 	test_sweep();
 	test_pieces();
+	test_copy();
 	test_ok();
 	test_pseudo();
 	test_ipv4();
