@@ -85,8 +85,9 @@ rng_normal(struct rng *r)
 	double u, v, s;
 
 	do {
-		u = 2.0 * rng_u01(r) - 1.0;
-		v = 2.0 * rng_u01(r) - 1.0;
+		rng_u01_pair(r, &u, &v);
+		u = 2.0 * u - 1.0;
+		v = 2.0 * v - 1.0;
 		s = u * u + v * v;
 	} while (s >= 1.0 || s == 0.0);
 	return u * sqrt(-2.0 * log(s) / s);

@@ -62,6 +62,29 @@ rng_u01(struct rng *r)
 	return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
+/*
+ * Two rng_u01 draws, as two calls in a row would make them.  The four
+ * states they use are computed from the first one side by side (state
+ * k is state 0 times RNG_MULT^k plus inc times the sum of the lower
+ * powers), not one after the other: samplers that draw pairs, like the
+ * polar method, do not wait on a chain of four multiplications.
+ */
+static inline void
+rng_u01_pair(struct rng *r, double *a, double *b)
+{
+	const uint64_t m2 = RNG_MULT * RNG_MULT, m3 = m2 * RNG_MULT;
+	uint64_t s0 = r->state, inc = r->inc;
+	uint64_t s1 = s0 * RNG_MULT + inc;
+	uint64_t s2 = s0 * m2 + inc * (RNG_MULT + 1);
+	uint64_t s3 = s0 * m3 + inc * (m2 + RNG_MULT + 1);
+	uint64_t x = rng_output(s0) | (uint64_t)rng_output(s1) << 32;
+	uint64_t y = rng_output(s2) | (uint64_t)rng_output(s3) << 32;
+
+	r->state = s0 * (m3 * RNG_MULT) + inc * (m3 + m2 + RNG_MULT + 1);
+	*a = (double)(x >> 11) * 0x1.0p-53;
+	*b = (double)(y >> 11) * 0x1.0p-53;
+}
+
 /* Uniform double in (0, 1). */
 double rng_open01(struct rng *r);
 /* Uniform integer in [0, n), unbiased; n > 0. */

@@ -117,8 +117,9 @@ s2_normal(struct s2_draw *g)
 		return g->spare;
 	}
 	do {
-		u = 2.0 * rng_u01(&g->r) - 1.0;
-		v = 2.0 * rng_u01(&g->r) - 1.0;
+		rng_u01_pair(&g->r, &u, &v);
+		u = 2.0 * u - 1.0;
+		v = 2.0 * v - 1.0;
 		q = u * u + v * v;
 	} while (q >= 1.0 || q == 0.0);
 	q = sqrt(-2.0 * log(q) / q);

@@ -69,6 +69,29 @@ test_fill(void)
 	CHECK_EQ_U(r.state, r2.state);
 }
 
+/* rng_u01_pair is two rng_u01 calls, state included. */
+static void
+test_pair(void)
+{
+	unsigned bad = 0;
+	struct rng r, r2;
+	double a, b;
+
+	rng_init(&r, 0xfedcba9876543210ULL, 0x0123456789abcdefULL);
+	r2 = r;
+	for (int i = 0; i < 10000; i++) {
+		rng_u01_pair(&r, &a, &b);
+		bad += a != rng_u01(&r2);
+		bad += b != rng_u01(&r2);
+		bad += r.state != r2.state;
+		if (i % 7 == 0)
+			rng_u32(&r);
+		if (i % 7 == 0)
+			rng_u32(&r2);
+	}
+	CHECK_EQ_U(bad, 0);
+}
+
 static void
 test_moments(void)
 {
@@ -133,6 +156,7 @@ main(void)
 {
 	test_vectors();
 	test_fill();
+	test_pair();
 	test_moments();
 	test_dist();
 	return tap_done();
