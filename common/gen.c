@@ -10,9 +10,12 @@
  *   by one with an atomic counter and run S1, S2 and S3 into them; a slot
  *   is written by exactly one worker;
  * - the writer ("fosr-write") takes finished batches in order, puts each
- *   flow's first frame in the merge heap, then writes every frame older
- *   than the batch's watermark (the end of its last window: no later
- *   flow starts before it) and returns finished slots to the pool.
+ *   flow's first frame in the merge heap, then hands the sink every
+ *   frame older than the batch's watermark (the end of its last window:
+ *   no later flow starts before it) and, once the sink has synced,
+ *   returns finished slots to the pool.  Frames are built in their slot
+ *   and never copied on the way: the sink may keep references to them
+ *   until its sync.
  * Two batches alternate, so batch k+1 is generated while batch k is
  * written.  The mutex protects the batch states, the published batch,
  * the done counts and the pool; the condition variables wake whoever
