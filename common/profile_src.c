@@ -34,7 +34,6 @@ profile_src_record(const struct profile_src *src, const char *name,
 {
 	struct profile_reads *r = src->reads;
 	struct profile_read *nv;
-	struct sha256 s;
 
 	if (r == NULL)
 		return;
@@ -48,9 +47,7 @@ profile_src_record(const struct profile_src *src, const char *name,
 	r->v[r->n].name = strdup(name);
 	if (r->v[r->n].name == NULL)
 		abort();
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, r->v[r->n].sha);
+	sha256_buf(data, len, r->v[r->n].sha);
 	r->n++;
 }
 
