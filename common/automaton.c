@@ -69,17 +69,55 @@ am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
+am_verr(struct am_parse *ps, const char *path, const char *fmt, va_list ap)
 {
 	char buf[384];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (path != NULL && *path != '\0')
 		return diag_set(ps->d, "%s: %s: %s", ps->am->name, path, buf);
 	return diag_set(ps->d, "%s: %s", ps->am->name, buf);
+}
+
+static int
+am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = am_verr(ps, path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * Entry i of the list key of the object at path.  Payload lists run to
+ * millions of entries in a large profile, so the JSON path of an entry
+ * is only written out when there is an error to report.
+ */
+struct am_entry {
+	const char *path;
+	const char *key;
+	size_t i;
+};
+
+static int
+am_erre(struct am_parse *ps, const struct am_entry *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+am_erre(struct am_parse *ps, const struct am_entry *at, const char *fmt, ...)
+{
+	char p[AM_PATH];
+	va_list ap;
+	int rc;
+
+	snprintf(p, sizeof(p), "%s.%s[%zu]", at->path, at->key, at->i);
+	va_start(ap, fmt);
+	rc = am_verr(ps, p, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* As am_err, for the member key of the object at path. */
@@ -199,55 +237,71 @@ am_choice_add(struct am_parse *ps, uint32_t off, uint32_t len)
 	return 0;
 }
 
-static int
-am_hexval(char c)
+/* One more than the value of each hex digit, so that 0 marks the rest. */
+static const uint8_t am_hexval1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * Checks and decodes pairs of hex digits into dst (when not NULL).  Most
+ * of a large profile's bytes are hex payloads, so this is one pass over
+ * the text; it returns the offset of the first bad digit, or n.
+ */
+static size_t
+am_unhex(const char *h, size_t n, uint8_t *dst)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	const unsigned char *u = (const unsigned char *)h;
+	int hi, lo;
+
+	for (size_t i = 0; i < n; i += 2) {
+		hi = am_hexval1[u[i]] - 1;
+		lo = am_hexval1[u[i + 1]] - 1;
+		if (hi < 0)
+			return i;
+		if (lo < 0)
+			return i + 1;
+		if (dst != NULL)
+			dst[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return n;
 }
 
 /* One HexCodes entry: checked always, stored when keep is set. */
 static int
-am_hex(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
-    bool keep)
+am_hex(struct am_parse *ps, json_t *s, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	const char *h;
-	size_t n;
+	size_t n, bad;
 	uint8_t *dst = NULL;
 	uint32_t off = 0;
 	int rc;
 
 	if (!json_is_string(s))
-		return am_err(ps, path, "expected a string of hex digits");
+		return am_erre(ps, at, "expected a string of hex digits");
 	h = json_string_value(s);
 	n = json_string_length(s);
 	if (n % 2 != 0)
-		return am_err(ps, path, "odd number of hex digits (%zu)", n);
+		return am_erre(ps, at, "odd number of hex digits (%zu)", n);
 	if (n / 2 > max)
-		return am_err(ps, path, "payload of %zu bytes exceeds %u",
+		return am_erre(ps, at, "payload of %zu bytes exceeds %u",
 		    n / 2, max);
-	for (size_t i = 0; i < n; i++)
-		if (am_hexval(h[i]) < 0)
-			return am_err(ps, path, "not a hex digit at offset %zu",
-			    i);
+	/* The arena only grows; a failed parse frees it whole. */
+	if (keep && (rc = am_arena_put(ps, n / 2, &dst, &off)) != 0)
+		return rc;
+	if ((bad = am_unhex(h, n, dst)) != n)
+		return am_erre(ps, at, "not a hex digit at offset %zu", bad);
 	if (!keep)
 		return 0;
-	if ((rc = am_arena_put(ps, n / 2, &dst, &off)) != 0)
-		return rc;
-	for (size_t i = 0; i < n / 2; i++)
-		dst[i] = (uint8_t)(am_hexval(h[2 * i]) << 4 |
-		    am_hexval(h[2 * i + 1]));
 	return am_choice_add(ps, off, (uint32_t)(n / 2));
 }
 
 static int
-am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
-    bool keep)
+am_text(struct am_parse *ps, json_t *s, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	uint8_t *dst = NULL;
 	uint32_t off = 0;
@@ -255,10 +309,10 @@ am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
 	int rc;
 
 	if (!json_is_string(s))
-		return am_err(ps, path, "expected a string");
+		return am_erre(ps, at, "expected a string");
 	n = json_string_length(s);
 	if (n > max)
-		return am_err(ps, path, "payload of %zu bytes exceeds %u", n,
+		return am_erre(ps, at, "payload of %zu bytes exceeds %u", n,
 		    max);
 	if (!keep)
 		return 0;
@@ -269,16 +323,16 @@ am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
 }
 
 static int
-am_length(struct am_parse *ps, json_t *v, const char *path, uint32_t max,
-    bool keep)
+am_length(struct am_parse *ps, json_t *v, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	json_int_t x;
 
 	if (!json_is_integer(v))
-		return am_err(ps, path, "expected an integer");
+		return am_erre(ps, at, "expected an integer");
 	x = json_integer_value(v);
 	if (x < 0 || x > (json_int_t)max)
-		return am_err(ps, path, "length %lld is out of range 0..%u",
+		return am_erre(ps, at, "length %lld is out of range 0..%u",
 		    (long long)x, max);
 	return keep ? am_choice_add(ps, 0, (uint32_t)x) : 0;
 }
@@ -332,7 +386,7 @@ static int
 am_payload(struct am_parse *ps, json_t *pl, const char *path,
     struct automaton_edge *ed, bool keep)
 {
-	char p[AM_PATH];
+	struct am_entry at;
 	const char *type, *key;
 	json_t *list, *t;
 	uint32_t max;
@@ -369,14 +423,16 @@ am_payload(struct am_parse *ps, json_t *pl, const char *path,
 		return am_errk(ps, path, key, "too many entries");
 	max = ps->am->l4 == L4_TCP ? AM_TCP_PAYLOAD_MAX : AM_DGRAM_PAYLOAD_MAX;
 	ed->first = ps->am->nchoices;
+	at.path = path;
+	at.key = key;
 	json_array_foreach(list, i, t) {
-		snprintf(p, sizeof(p), "%s.%s[%zu]", path, key, i);
+		at.i = i;
 		if (kind == 0)
-			rc = am_hex(ps, t, p, max, keep);
+			rc = am_hex(ps, t, &at, max, keep);
 		else if (kind == 1)
-			rc = am_text(ps, t, p, max, keep);
+			rc = am_text(ps, t, &at, max, keep);
 		else
-			rc = am_length(ps, t, p, max, keep);
+			rc = am_length(ps, t, &at, max, keep);
 		if (rc != 0)
 			return rc;
 	}
