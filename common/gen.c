@@ -409,6 +409,16 @@ gen_drain(struct gen *g, uint64_t wm)
 			break;
 		}
 	}
+	/*
+	 * The sink may hold references to frames of the flows released
+	 * below, and after a stop to any frame at all.
+	 */
+	if (rc >= 0 && g->sink->sync != NULL) {
+		int src = g->sink->sync(g->sink->arg);
+
+		if (src != 0)
+			rc = src;
+	}
 	gen_release(g, head, tail);
 	return rc;
 }

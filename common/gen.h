@@ -19,7 +19,10 @@
 
 struct profile;
 
-/* One frame on its way out; data is valid during the call only. */
+/*
+ * One frame on its way out.  data stays valid until the sink's sync
+ * callback returns, or during the frame call only if it has none.
+ */
 struct gen_frame {
 	uint64_t ts_ns;
 	const uint8_t *data;
@@ -42,6 +45,12 @@ struct gen_sink {
 	    const struct frame_buf *fb);
 	void *arg;
 	struct diag *sink_diag;
+	/*
+	 * Optional: the engine is about to reuse the memory of the frames
+	 * handed over since the last call.  Lets a sink keep references
+	 * instead of copies.
+	 */
+	int (*sync)(void *arg);
 };
 
 struct gen_stats;

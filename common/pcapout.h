@@ -25,11 +25,21 @@ struct pcapout;
 struct pcapout *pcapout_open(const char *path, bool nanosecond,
     struct diag *d);
 /*
- * Appends one frame.  -EINVAL for a frame over 65535 bytes or a time
- * beyond 2106, -EIO (d set) if the write failed.
+ * Appends one frame, copied: data may change once the call returns.
+ * -EINVAL for a frame over 65535 bytes or a time beyond 2106, -EIO (d
+ * set) if a write failed, now or earlier.
  */
 int pcapout_write(struct pcapout *po, uint64_t ts_ns, const uint8_t *data,
     uint32_t len, struct diag *d);
+/*
+ * The same without the copy: data must stay unchanged until the next
+ * pcapout_flush (or commit) returns.  Writes of both kinds keep their
+ * order.
+ */
+int pcapout_write_ref(struct pcapout *po, uint64_t ts_ns,
+    const uint8_t *data, uint32_t len, struct diag *d);
+/* Hands every frame appended so far to the kernel.  0 or -EIO (d set). */
+int pcapout_flush(struct pcapout *po, struct diag *d);
 /* Flushes, syncs and renames to the final name, then frees po. */
 int pcapout_commit(struct pcapout *po, struct diag *d);
 /* Removes the temporary file and frees po (NULL is fine). */

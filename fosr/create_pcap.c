@@ -302,7 +302,15 @@ cp_frame(void *arg, const struct gen_frame *f)
 {
 	struct cp_sink *s = arg;
 
-	return pcapout_write(s->po, f->ts_ns, f->data, f->len, &s->d);
+	return pcapout_write_ref(s->po, f->ts_ns, f->data, f->len, &s->d);
+}
+
+static int
+cp_sync(void *arg)
+{
+	struct cp_sink *s = arg;
+
+	return pcapout_flush(s->po, &s->d);
 }
 
 /* Adds one frame's IPv4 facts to a ground-truth record. */
@@ -445,7 +453,7 @@ cp_run(const struct cp_args *a, const struct profile *p,
     struct gen_stats *st)
 {
 	struct cp_sink sink = { NULL, NULL, { "" } };
-	struct gen_sink gs = { cp_frame, NULL, &sink, &sink.d };
+	struct gen_sink gs = { cp_frame, NULL, &sink, &sink.d, cp_sync };
 	struct gen_opts o;
 	struct diag d = { "" };
 	int rc;

@@ -2,14 +2,18 @@
 /*
  * The pcap writer: what it writes reads back through libpcap with the
  * same times and bytes; nothing appears under the final name before the
- * commit; an abort or a failed write leaves no file behind.
+ * commit; an abort or a failed write leaves no file behind.  Frames by
+ * reference and copied frames keep their order across internal flushes,
+ * and a slow non-blocking pipe gets every byte.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pcapout.h"
@@ -131,11 +135,138 @@ test_abort_and_errors(void)
 	CHECK_EQ_I(dir_entries(), 0);
 }
 
+#define MIX_FRAMES 3000
+
+/* Frame i of the mixed test: its length and its bytes. */
+static uint32_t
+mix_len(int i)
+{
+	return 60 + (uint32_t)(i * 37) % 1455;
+}
+
+static void
+mix_fill(uint8_t *p, int i)
+{
+	uint32_t k;
+
+	for (k = 0; k < mix_len(i); k++)
+		p[k] = (uint8_t)(i * 13 + k * 5);
+}
+
+/* Frames written to out: by reference (even i) or copied (odd i). */
+static int
+mix_write(const char *out, uint8_t (*refs)[1514])
+{
+	uint8_t tmp[1514];
+	struct pcapout *po;
+	struct diag d = { "" };
+	int i, rc = 0, since = 0;
+
+	if ((po = pcapout_open(out, false, &d)) == NULL)
+		return -1;
+	for (i = 0; i < MIX_FRAMES && rc == 0; i++) {
+		if (i % 2 == 0) {
+			mix_fill(refs[since], i);
+			rc = pcapout_write_ref(po, (uint64_t)i * 1000, refs[since],
+			    mix_len(i), &d);
+			since++;
+		} else {
+			mix_fill(tmp, i);
+			rc = pcapout_write(po, (uint64_t)i * 1000, tmp,
+			    mix_len(i), &d);
+			/* The copy must not see this. */
+			memset(tmp, 0xee, sizeof(tmp));
+		}
+		/* Referenced frames are reused only after a flush. */
+		if (rc == 0 && since == 700) {
+			rc = pcapout_flush(po, &d);
+			since = 0;
+		}
+	}
+	if (rc == 0)
+		return pcapout_commit(po, &d);
+	pcapout_abort(po);
+	return rc;
+}
+
+/* Reads path back; the number of frames that match, -1 on any error. */
+static int
+mix_check(const char *path)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint8_t want[1514];
+	pcap_t *p;
+	int n = 0;
+
+	if ((p = pcap_open_offline(path, err)) == NULL)
+		return -1;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		mix_fill(want, n);
+		if (h->caplen != mix_len(n) || h->len != h->caplen ||
+		    h->ts.tv_usec != n || memcmp(data, want, h->caplen) != 0)
+			break;
+		n++;
+	}
+	pcap_close(p);
+	return n;
+}
+
+static void
+test_mixed(void)
+{
+	static uint8_t refs[700][1514];
+
+	CHECK_EQ_I(mix_write("mix.pcap", refs), 0);
+	CHECK_EQ_I(mix_check("mix.pcap"), MIX_FRAMES);
+	unlink("mix.pcap");
+}
+
+/*
+ * Standard output is a non-blocking pipe to a reader that takes small
+ * bites: the writer must wait for room rather than fail or drop bytes.
+ */
+static void
+test_slow_pipe(void)
+{
+	static uint8_t refs[700][1514];
+	int fds[2], saved, out, status = -1;
+	char buf[512];
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		out = open("pipe.pcap", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				_exit(1);
+		_exit(n == 0 && close(out) == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+	saved = dup(STDOUT_FILENO);
+	dup2(fds[1], STDOUT_FILENO);
+	close(fds[1]);
+	CHECK_EQ_I(mix_write("-", refs), 0);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	CHECK_EQ_I(mix_check("pipe.pcap"), MIX_FRAMES);
+	unlink("pipe.pcap");
+}
+
 int
 main(void)
 {
 	write_and_read(false);
 	write_and_read(true);
+	test_mixed();
+	test_slow_pipe();
 	test_abort_and_errors();
 	return tap_done();
 }
