@@ -45,6 +45,14 @@
 #define GEN_BATCH_WINDOWS 24
 /* A slot whose buffers grew past this is trimmed when it comes back. */
 #define GEN_SLOT_KEEP (8u << 10)
+/* For sizing a flow's frames: payload per segment, the most header bytes
+ * a frame carries (Ethernet, IPv4, TCP with options), and frames that no
+ * packet asks for (handshake, teardown). */
+#define GEN_SEG_PAYLOAD 1460u
+#define GEN_FRAME_HEADERS 78u
+#define GEN_FIXED_FRAMES 8u
+/* Spare room a built flow may keep rather than pay for a realloc. */
+#define GEN_SLOT_SLACK 2048u
 
 enum gen_slot_state {
 	SLOT_OK,
@@ -80,7 +88,6 @@ struct gen_batch {
 /* A worker's own buffers, reused from flow to flow. */
 struct gen_wbuf {
 	struct pkt_seq seq;
-	struct frame_buf fb;
 	struct s2_scratch *scr;
 };
 
@@ -121,41 +128,63 @@ gen_fail(struct gen *g, int err, const struct diag *d, const char *what)
 }
 
 /*
- * Copies a flow's frames from the worker's buffer into its slot, sized
- * to fit: thousands of flows can be alive at once, most of them a few
- * hundred bytes, so slots must not keep the generous capacity a builder
- * works with.  One copy per flow, no allocation when the slot is big
- * enough already.
+ * Sizes the slot's buffers for the frames of seq before S3 builds them
+ * there, so that frames are written once, where the writer will read
+ * them.  The bound counts every packet as full-size segments, each with
+ * an acknowledgement, plus a handshake and a teardown; should S3 ever
+ * need more, it grows the buffers itself.  Thousands of flows can be
+ * alive at once, most of them a few hundred bytes, so a slot gets what
+ * its flow needs, not a builder's generous capacity.
  */
 static int
-gen_store(struct gen_slot *s, const struct frame_buf *w)
+gen_reserve(struct gen_slot *s, const struct pkt_seq *seq)
 {
 	struct frame_buf *fb = &s->fb;
-	uint32_t cap;
+	uint64_t frames = GEN_FIXED_FRAMES, bytes = 0, cap;
+	uint32_t i, segs;
 
-	if (w->len > fb->cap) {
-		cap = (w->len + 255) & ~255u;
+	for (i = 0; i < seq->n; i++) {
+		segs = seq->pkts[i].len / GEN_SEG_PAYLOAD + 1;
+		frames += 2 * (uint64_t)segs;
+		bytes += seq->pkts[i].len;
+	}
+	bytes += frames * GEN_FRAME_HEADERS;
+	if (bytes > UINT32_MAX || frames > UINT32_MAX / sizeof(*fb->frames))
+		return -ENOMEM;
+	if (bytes > fb->cap) {
+		cap = (bytes + 255) & ~(uint64_t)255;
 		free(fb->data);
 		fb->cap = 0;
 		if ((fb->data = malloc(cap)) == NULL)
 			return -ENOMEM;
-		fb->cap = cap;
+		fb->cap = (uint32_t)cap;
 	}
-	if (w->n > fb->ncap) {
-		cap = (w->n + 15) & ~15u;
+	if (frames > fb->ncap) {
+		cap = (frames + 15) & ~(uint64_t)15;
 		free(fb->frames);
 		fb->ncap = 0;
 		if ((fb->frames = malloc(cap * sizeof(*fb->frames))) == NULL)
 			return -ENOMEM;
-		fb->ncap = cap;
+		fb->ncap = (uint32_t)cap;
 	}
-	memcpy(fb->data, w->data, w->len);
-	memcpy(fb->frames, w->frames, w->n * sizeof(*fb->frames));
-	fb->len = w->len;
-	fb->n = w->n;
-	fb->l4 = w->l4;
-	fb->l7 = w->l7;
 	return 0;
+}
+
+/*
+ * Gives back what the bound reserved beyond the flow's real size: the
+ * flow may stay alive for a long time.  realloc shrinks a block where it
+ * lies, without copying.
+ */
+static void
+gen_trim(struct frame_buf *fb)
+{
+	void *p;
+
+	if (fb->len > 0 && fb->cap - fb->len > GEN_SLOT_SLACK &&
+	    (p = realloc(fb->data, fb->len)) != NULL) {
+		fb->data = p;
+		fb->cap = fb->len;
+	}
 }
 
 /* S1, S2 and S3 for the flow in slot s, built in the worker's buffers. */
@@ -173,9 +202,11 @@ gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
 	}
 	rc = s2_generate(p->automata, &s->flow, &wb->seq, wb->scr);
 	if (rc == 0)
-		rc = s3_build(&wb->seq, &g->s3o, &wb->fb);
+		rc = gen_reserve(s, &wb->seq);
 	if (rc == 0)
-		rc = gen_store(s, &wb->fb);
+		rc = s3_build(&wb->seq, &g->s3o, &s->fb);
+	if (rc == 0)
+		gen_trim(&s->fb);
 	if (rc != 0) {
 		s->state = SLOT_FAILED;
 		gen_fail(g, rc, NULL, "generating a flow");
@@ -224,7 +255,6 @@ gen_worker(void *arg)
 	}
 	pthread_mutex_unlock(&g->mu);
 	pkt_seq_free(&wb.seq);
-	frame_buf_free(&wb.fb);
 	if (wb.scr != NULL)
 		s2_scratch_free(wb.scr);
 	return NULL;
