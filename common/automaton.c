@@ -69,17 +69,55 @@ am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
+am_verr(struct am_parse *ps, const char *path, const char *fmt, va_list ap)
 {
 	char buf[384];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (path != NULL && *path != '\0')
 		return diag_set(ps->d, "%s: %s: %s", ps->am->name, path, buf);
 	return diag_set(ps->d, "%s: %s", ps->am->name, buf);
+}
+
+static int
+am_err(struct am_parse *ps, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = am_verr(ps, path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * Entry i of the list key of the object at path.  Payload lists run to
+ * millions of entries in a large profile, so the JSON path of an entry
+ * is only written out when there is an error to report.
+ */
+struct am_entry {
+	const char *path;
+	const char *key;
+	size_t i;
+};
+
+static int
+am_erre(struct am_parse *ps, const struct am_entry *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+am_erre(struct am_parse *ps, const struct am_entry *at, const char *fmt, ...)
+{
+	char p[AM_PATH];
+	va_list ap;
+	int rc;
+
+	snprintf(p, sizeof(p), "%s.%s[%zu]", at->path, at->key, at->i);
+	va_start(ap, fmt);
+	rc = am_verr(ps, p, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* As am_err, for the member key of the object at path. */
@@ -199,55 +237,71 @@ am_choice_add(struct am_parse *ps, uint32_t off, uint32_t len)
 	return 0;
 }
 
-static int
-am_hexval(char c)
+/* One more than the value of each hex digit, so that 0 marks the rest. */
+static const uint8_t am_hexval1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * Checks and decodes pairs of hex digits into dst (when not NULL).  Most
+ * of a large profile's bytes are hex payloads, so this is one pass over
+ * the text; it returns the offset of the first bad digit, or n.
+ */
+static size_t
+am_unhex(const char *h, size_t n, uint8_t *dst)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	const unsigned char *u = (const unsigned char *)h;
+	int hi, lo;
+
+	for (size_t i = 0; i < n; i += 2) {
+		hi = am_hexval1[u[i]] - 1;
+		lo = am_hexval1[u[i + 1]] - 1;
+		if (hi < 0)
+			return i;
+		if (lo < 0)
+			return i + 1;
+		if (dst != NULL)
+			dst[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return n;
 }
 
 /* One HexCodes entry: checked always, stored when keep is set. */
 static int
-am_hex(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
-    bool keep)
+am_hex(struct am_parse *ps, json_t *s, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	const char *h;
-	size_t n;
+	size_t n, bad;
 	uint8_t *dst = NULL;
 	uint32_t off = 0;
 	int rc;
 
 	if (!json_is_string(s))
-		return am_err(ps, path, "expected a string of hex digits");
+		return am_erre(ps, at, "expected a string of hex digits");
 	h = json_string_value(s);
 	n = json_string_length(s);
 	if (n % 2 != 0)
-		return am_err(ps, path, "odd number of hex digits (%zu)", n);
+		return am_erre(ps, at, "odd number of hex digits (%zu)", n);
 	if (n / 2 > max)
-		return am_err(ps, path, "payload of %zu bytes exceeds %u",
+		return am_erre(ps, at, "payload of %zu bytes exceeds %u",
 		    n / 2, max);
-	for (size_t i = 0; i < n; i++)
-		if (am_hexval(h[i]) < 0)
-			return am_err(ps, path, "not a hex digit at offset %zu",
-			    i);
+	/* The arena only grows; a failed parse frees it whole. */
+	if (keep && (rc = am_arena_put(ps, n / 2, &dst, &off)) != 0)
+		return rc;
+	if ((bad = am_unhex(h, n, dst)) != n)
+		return am_erre(ps, at, "not a hex digit at offset %zu", bad);
 	if (!keep)
 		return 0;
-	if ((rc = am_arena_put(ps, n / 2, &dst, &off)) != 0)
-		return rc;
-	for (size_t i = 0; i < n / 2; i++)
-		dst[i] = (uint8_t)(am_hexval(h[2 * i]) << 4 |
-		    am_hexval(h[2 * i + 1]));
 	return am_choice_add(ps, off, (uint32_t)(n / 2));
 }
 
 static int
-am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
-    bool keep)
+am_text(struct am_parse *ps, json_t *s, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	uint8_t *dst = NULL;
 	uint32_t off = 0;
@@ -255,10 +309,10 @@ am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
 	int rc;
 
 	if (!json_is_string(s))
-		return am_err(ps, path, "expected a string");
+		return am_erre(ps, at, "expected a string");
 	n = json_string_length(s);
 	if (n > max)
-		return am_err(ps, path, "payload of %zu bytes exceeds %u", n,
+		return am_erre(ps, at, "payload of %zu bytes exceeds %u", n,
 		    max);
 	if (!keep)
 		return 0;
@@ -269,16 +323,16 @@ am_text(struct am_parse *ps, json_t *s, const char *path, uint32_t max,
 }
 
 static int
-am_length(struct am_parse *ps, json_t *v, const char *path, uint32_t max,
-    bool keep)
+am_length(struct am_parse *ps, json_t *v, const struct am_entry *at,
+    uint32_t max, bool keep)
 {
 	json_int_t x;
 
 	if (!json_is_integer(v))
-		return am_err(ps, path, "expected an integer");
+		return am_erre(ps, at, "expected an integer");
 	x = json_integer_value(v);
 	if (x < 0 || x > (json_int_t)max)
-		return am_err(ps, path, "length %lld is out of range 0..%u",
+		return am_erre(ps, at, "length %lld is out of range 0..%u",
 		    (long long)x, max);
 	return keep ? am_choice_add(ps, 0, (uint32_t)x) : 0;
 }
@@ -332,7 +386,7 @@ static int
 am_payload(struct am_parse *ps, json_t *pl, const char *path,
     struct automaton_edge *ed, bool keep)
 {
-	char p[AM_PATH];
+	struct am_entry at;
 	const char *type, *key;
 	json_t *list, *t;
 	uint32_t max;
@@ -369,14 +423,16 @@ am_payload(struct am_parse *ps, json_t *pl, const char *path,
 		return am_errk(ps, path, key, "too many entries");
 	max = ps->am->l4 == L4_TCP ? AM_TCP_PAYLOAD_MAX : AM_DGRAM_PAYLOAD_MAX;
 	ed->first = ps->am->nchoices;
+	at.path = path;
+	at.key = key;
 	json_array_foreach(list, i, t) {
-		snprintf(p, sizeof(p), "%s.%s[%zu]", path, key, i);
+		at.i = i;
 		if (kind == 0)
-			rc = am_hex(ps, t, p, max, keep);
+			rc = am_hex(ps, t, &at, max, keep);
 		else if (kind == 1)
-			rc = am_text(ps, t, p, max, keep);
+			rc = am_text(ps, t, &at, max, keep);
 		else
-			rc = am_length(ps, t, p, max, keep);
+			rc = am_length(ps, t, &at, max, keep);
 		if (rc != 0)
 			return rc;
 	}
@@ -828,35 +884,116 @@ am_combine(uint8_t mask, unsigned e)
 	return out;
 }
 
-/* Epsilon edges as out-lists per state, for the closure in a cell. */
-struct am_eps {
+/*
+ * Working lists for filling the cells, every cell visiting every edge of
+ * positive count: epsilon edges as out-lists per state, for the closure
+ * in a cell, and emitting edges as compact in-lists per state and
+ * direction, so that the inner loop reads neither the full edge records
+ * nor edges that cannot lead into the cell.
+ */
+struct am_emit {
+	uint32_t src;
+	uint32_t combo;          /* AUTOMATON_COMBO of the edge's flags */
+};
+
+struct am_build {
 	uint32_t *first;         /* nstates + 1 */
 	uint32_t *to;
 	uint32_t *queue;         /* 4 * nstates: a state grows 4 times */
+	/* In-edges of state s: forward in [2s, 2s + 1), backward after. */
+	uint32_t *em_first;      /* 2 * nstates + 1 */
+	struct am_emit *em;
+	uint8_t comb[4][16];     /* am_combine(mask, combo), by combo */
 };
 
-static int
-am_eps_init(struct am_eps *ep, const struct automaton *am)
+/* Slot of an emitting edge in em_first: by destination, then direction. */
+static uint32_t
+am_emit_slot(const struct automaton_edge *e)
 {
-	ep->first = calloc(am->nstates + 1, sizeof(*ep->first));
-	ep->to = malloc((am->nedges + 1) * sizeof(*ep->to));
-	ep->queue = malloc(4 * (size_t)am->nstates * sizeof(*ep->queue));
-	if (!ep->first || !ep->to || !ep->queue)
+	return 2 * e->dst + (e->dir == DIR_FWD ? 0 : 1);
+}
+
+static int
+am_build_emit(struct am_build *bd, const struct automaton *am)
+{
+	uint32_t *fill;
+
+	bd->em_first = calloc(2 * (size_t)am->nstates + 1,
+	    sizeof(*bd->em_first));
+	bd->em = malloc((am->nedges + 1) * sizeof(*bd->em));
+	fill = malloc((2 * (size_t)am->nstates + 1) * sizeof(*fill));
+	if (!bd->em_first || !bd->em || !fill) {
+		free(fill);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < am->nedges; i++)
+		if (!am->edges[i].eps && am->edges[i].count > 0)
+			bd->em_first[am_emit_slot(&am->edges[i]) + 1]++;
+	for (uint32_t k = 0; k < 2 * am->nstates; k++)
+		bd->em_first[k + 1] += bd->em_first[k];
+	memcpy(fill, bd->em_first, 2 * (size_t)am->nstates * sizeof(*fill));
+	for (uint32_t i = 0; i < am->nedges; i++) {
+		const struct automaton_edge *e = &am->edges[i];
+
+		if (e->eps || e->count == 0)
+			continue;
+		bd->em[fill[am_emit_slot(e)]++] = (struct am_emit){ e->src,
+		    AUTOMATON_COMBO(e->tcp_flags) };
+	}
+	free(fill);
+	for (unsigned e = 0; e < 4; e++)
+		for (unsigned m = 0; m < 16; m++)
+			bd->comb[e][m] = am_combine((uint8_t)m, e);
+	return 0;
+}
+
+static int
+am_build_init(struct am_build *bd, const struct automaton *am)
+{
+	bd->first = calloc(am->nstates + 1, sizeof(*bd->first));
+	bd->to = malloc((am->nedges + 1) * sizeof(*bd->to));
+	bd->queue = malloc(4 * (size_t)am->nstates * sizeof(*bd->queue));
+	if (!bd->first || !bd->to || !bd->queue)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < am->nedges; i++)
 		if (am->edges[i].eps && am->edges[i].count > 0)
-			ep->first[am->edges[i].src + 1]++;
+			bd->first[am->edges[i].src + 1]++;
 	for (uint32_t s = 0; s < am->nstates; s++)
-		ep->first[s + 1] += ep->first[s];
+		bd->first[s + 1] += bd->first[s];
 	/* The queue is free until the first cell: fill pointers go there. */
-	memcpy(ep->queue, ep->first, am->nstates * sizeof(*ep->queue));
+	memcpy(bd->queue, bd->first, am->nstates * sizeof(*bd->queue));
 	for (uint32_t i = 0; i < am->nedges; i++) {
 		const struct automaton_edge *e = &am->edges[i];
 
 		if (e->eps && e->count > 0)
-			ep->to[ep->queue[e->src]++] = e->dst;
+			bd->to[bd->queue[e->src]++] = e->dst;
 	}
-	return 0;
+	return am_build_emit(bd, am);
+}
+
+static void
+am_build_free(struct am_build *bd)
+{
+	free(bd->first);
+	free(bd->to);
+	free(bd->queue);
+	free(bd->em_first);
+	free(bd->em);
+}
+
+/*
+ * What the emitting edges in em[k0, k1) bring into a cell from the cell
+ * before it, column c of the source states (already final).
+ */
+static uint8_t
+am_emit_into(const struct am_build *bd, const uint8_t *ends, size_t nc,
+    uint32_t c, uint32_t k0, uint32_t k1)
+{
+	uint8_t m = 0;
+
+	for (uint32_t k = k0; k < k1; k++)
+		m |= bd->comb[bd->em[k].combo][ends[bd->em[k].src * nc + c]];
+	return m;
 }
 
 /*
@@ -865,44 +1002,38 @@ am_eps_init(struct am_eps *ep, const struct automaton *am)
  * edges, which keep the cell and add no FIN or RST.
  */
 static void
-am_cell(struct automaton *am, struct am_eps *ep, uint32_t f, uint32_t b)
+am_cell(struct automaton *am, struct am_build *bd, uint32_t f, uint32_t b)
 {
 	uint32_t c = automaton_cell(am, f, b), head = 0, tail = 0;
+	/* The cells one forward or one backward packet before this one. */
+	uint32_t cf = f > 0 ? automaton_cell(am, f - 1, b) : 0;
+	uint32_t cb = b > 0 ? automaton_cell(am, f, b - 1) : 0;
+	const uint32_t *ef = bd->em_first;
 	uint8_t *ends = am->ends;
 	size_t nc = am->ncells;
 
 	for (uint32_t s = 0; s < am->nstates; s++) {
 		uint8_t m = ends[s * nc + c];
 
-		for (uint32_t k = am->in_first[s]; k < am->in_first[s + 1];
-		    k++) {
-			const struct automaton_edge *e =
-			    &am->edges[am->ins[k].edge];
-			uint32_t of = f, ob = b;
-
-			if (e->eps || (e->dir == DIR_FWD ? f : b) == 0)
-				continue;
-			if (e->dir == DIR_FWD)
-				of--;
-			else
-				ob--;
-			m |= am_combine(ends[e->src * nc +
-			    automaton_cell(am, of, ob)],
-			    AUTOMATON_COMBO(e->tcp_flags));
-		}
+		if (f > 0)
+			m |= am_emit_into(bd, ends, nc, cf, ef[2 * s],
+			    ef[2 * s + 1]);
+		if (b > 0)
+			m |= am_emit_into(bd, ends, nc, cb, ef[2 * s + 1],
+			    ef[2 * s + 2]);
 		ends[s * nc + c] = m;
 		if (m != 0)
-			ep->queue[tail++] = s;
+			bd->queue[tail++] = s;
 	}
 	while (head < tail) {
-		uint32_t s = ep->queue[head++];
+		uint32_t s = bd->queue[head++];
 
-		for (uint32_t k = ep->first[s]; k < ep->first[s + 1]; k++) {
-			uint8_t *t = &ends[ep->to[k] * nc + c];
+		for (uint32_t k = bd->first[s]; k < bd->first[s + 1]; k++) {
+			uint8_t *t = &ends[bd->to[k] * nc + c];
 
 			if ((*t | ends[s * nc + c]) != *t) {
 				*t |= ends[s * nc + c];
-				ep->queue[tail++] = ep->to[k];
+				bd->queue[tail++] = bd->to[k];
 			}
 		}
 	}
@@ -944,7 +1075,7 @@ static int
 am_graph(struct am_parse *ps)
 {
 	struct automaton *am = ps->am;
-	struct am_eps ep = { 0 };
+	struct am_build bd = { 0 };
 	size_t total;
 	int rc;
 
@@ -954,14 +1085,14 @@ am_graph(struct am_parse *ps)
 		return am_err(ps, NULL, "%u states are too many for %u packets "
 		    "per flow", am->nstates, am->cap);
 	if ((am->ends = calloc(total, 1)) == NULL ||
-	    (rc = am_state_ins(am)) != 0 || (rc = am_eps_init(&ep, am)) != 0) {
+	    (rc = am_state_ins(am)) != 0 || (rc = am_build_init(&bd, am)) != 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	am->ends[(size_t)am->initial * am->ncells] = 1;
 	for (uint32_t l = 0; l <= am->cap; l++)
 		for (uint32_t f = 0; f <= l; f++)
-			am_cell(am, &ep, f, l - f);
+			am_cell(am, &bd, f, l - f);
 	/* Whatever leads back into the root, the walk stops there. */
 	am->ends[(size_t)am->initial * am->ncells] = 1;
 	for (size_t i = 0; i < total; i++)
@@ -973,9 +1104,7 @@ am_graph(struct am_parse *ps)
 		    "state %u emits between 1 and %u packets", am->initial,
 		    am->accepting, am->cap);
 out:
-	free(ep.first);
-	free(ep.to);
-	free(ep.queue);
+	am_build_free(&bd);
 	return rc;
 }
 

@@ -46,6 +46,11 @@ int profile_src_read(const struct profile_src *src, const char *rel,
  */
 int profile_src_list(const struct profile_src *src, const char *subdir,
     const char *suffix, char ***names, struct diag *d);
+/*
+ * The size of a file in bytes, 0 if it cannot be known: a hint to share
+ * out work, never a promise about what a read will return.
+ */
+size_t profile_src_size(const struct profile_src *src, const char *rel);
 /* "default" or the directory, for messages. */
 const char *profile_src_name(const struct profile_src *src);
 /* Reads a file outside any profile (a configuration), like the above. */
@@ -67,6 +72,9 @@ struct profile_reads {
 /* Records one file read through src (nothing if src->reads is NULL). */
 void profile_src_record(const struct profile_src *src, const char *name,
     const char *data, size_t len);
+/* The same for a file whose SHA-256 the caller has computed. */
+void profile_src_record_sha(const struct profile_src *src, const char *name,
+    const unsigned char sha[32]);
 /* Hex SHA-256 over the records sorted by name: (name, NUL, SHA-256). */
 void profile_src_digest(struct profile_reads *r, char out[65]);
 void profile_src_reads_free(struct profile_reads *r);

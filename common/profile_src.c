@@ -32,9 +32,20 @@ void
 profile_src_record(const struct profile_src *src, const char *name,
     const char *data, size_t len)
 {
+	unsigned char sha[32];
+
+	if (src->reads == NULL)
+		return;
+	sha256_buf(data, len, sha);
+	profile_src_record_sha(src, name, sha);
+}
+
+void
+profile_src_record_sha(const struct profile_src *src, const char *name,
+    const unsigned char sha[32])
+{
 	struct profile_reads *r = src->reads;
 	struct profile_read *nv;
-	struct sha256 s;
 
 	if (r == NULL)
 		return;
@@ -48,9 +59,7 @@ profile_src_record(const struct profile_src *src, const char *name,
 	r->v[r->n].name = strdup(name);
 	if (r->v[r->n].name == NULL)
 		abort();
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, r->v[r->n].sha);
+	memcpy(r->v[r->n].sha, sha, sizeof(r->v[r->n].sha));
 	r->n++;
 }
 
@@ -105,6 +114,28 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+size_t
+profile_src_size(const struct profile_src *src, const char *rel)
+{
+	const struct embedded_file *e;
+	struct stat st;
+	char *path = NULL;
+	size_t n = 0;
+
+	if (src->dir == NULL) {
+		for (e = embedded_default_profile; e->path != NULL; e++)
+			if (strcmp(e->path, rel) == 0)
+				return (size_t)(e->end - e->data);
+		return 0;
+	}
+	if (asprintf(&path, "%s/%s", src->dir, rel) < 0)
+		return 0;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		n = (size_t)st.st_size;
+	free(path);
+	return n;
 }
 
 int

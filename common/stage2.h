@@ -35,6 +35,13 @@ bool automata_has(const struct automata *a, enum l4_proto l4,
  */
 int automata_load_cap(struct automata **out, const struct profile_src *src,
     uint32_t max_pkts, struct diag *d);
+/*
+ * As automata_load_cap, parsing on nthreads threads (0: one per online
+ * CPU); the outcome is the same for every nthreads.
+ */
+int automata_load_threads(struct automata **out,
+    const struct profile_src *src, uint32_t max_pkts, unsigned nthreads,
+    struct diag *d);
 /* An empty set (every flow gets the generic exchange); NULL on ENOMEM. */
 struct automata *automata_new(uint32_t max_pkts);
 /*
