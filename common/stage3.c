@@ -12,6 +12,7 @@
  * one generator seeded with the flow's seed, so a flow always gives the
  * same bytes.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +239,26 @@ s3_stamp(struct s3_ctx *c, uint32_t len)
 }
 
 /*
+ * The one's-complement sum of big-endian 16-bit words given as values,
+ * folded to 16 bits.  Headers are summed from the values they were just
+ * written from: read back as words, bytes stored one at a time stall the
+ * load until the stores have drained.  The sum does not depend on the
+ * byte order it is taken in, so the checksum is the one cksum.c gives.
+ */
+static uint32_t
+s3_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
+}
+
+static uint32_t
+s3_sum32(uint32_t v)
+{
+	return (v >> 16) + (v & 0xffff);
+}
+
+/*
  * Appends one frame from side dir carrying l3len bytes of IPv4 and fills
  * in Ethernet and IPv4.  Returns the IPv4 header, NULL when out of memory.
  */
@@ -248,6 +269,7 @@ s3_frame(struct s3_ctx *c, int dir, uint8_t proto, uint32_t l3len,
 	struct frame_buf *fb = c->fb;
 	const struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
 	uint32_t len = S3_ETH_LEN + l3len;
+	uint16_t flags = frag | (c->taint ? S3_IP_RB : 0);
 	struct frame *f;
 	uint8_t *e, *ip;
 
@@ -272,12 +294,14 @@ s3_frame(struct s3_ctx *c, int dir, uint8_t proto, uint32_t l3len,
 	ip[1] = 0;
 	s3_put16(ip + 2, (uint16_t)l3len);
 	s3_put16(ip + 4, id);
-	s3_put16(ip + 6, frag | (c->taint ? S3_IP_RB : 0));
+	s3_put16(ip + 6, flags);
 	ip[8] = x->ttl;
 	ip[9] = proto;
 	s3_put32(ip + 12, x->ip);
 	s3_put32(ip + 16, y->ip);
-	cksum_ipv4_fix(ip);
+	s3_put16(ip + 10, (uint16_t)~s3_fold(0x4500 + l3len + id + flags +
+	    ((uint32_t)x->ttl << 8 | proto) + s3_sum32(x->ip) +
+	    s3_sum32(y->ip)));
 	return ip;
 }
 
@@ -631,9 +655,8 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 {
 	struct s3_side *x = &c->side[dir], *y = &c->side[!dir];
 	uint32_t hlen = (flags & TCPF_SYN) ? S3_SYN_LEN : S3_TCP_LEN;
-	uint32_t ack = 0;
-	uint16_t win, ck;
-	uint64_t sum;
+	uint32_t ack = 0, sum;
+	uint16_t win;
 	uint8_t *ip, *t;
 
 	if (y->syn || !c->hs) {
@@ -659,19 +682,26 @@ s3_tcp_seg(struct s3_ctx *c, int dir, uint8_t flags, const struct s3_src *src,
 	t[13] = flags;
 	s3_put16(t + 14, win);
 	memset(t + 16, 0, 4);
+	/* Pseudo-header and header, from their values (see s3_fold). */
+	sum = s3_sum32(x->ip) + s3_sum32(y->ip) + L4_TCP + hlen + n +
+	    x->port + y->port + s3_sum32(x->snd_nxt) + s3_sum32(ack) +
+	    ((hlen / 4) << 12 | flags) + win;
 	if (flags & TCPF_SYN) {
 		static const uint8_t opt[8] = { 2, 4, S3_MSS >> 8,
 			S3_MSS & 0xff, 1, 1, 4, 2 };
 
 		memcpy(t + S3_TCP_LEN, opt, sizeof(opt));
+		sum += 0x0204 + S3_MSS + 0x0101 + 0x0402;
 	}
-	/* The header is an even number of bytes: the payload can follow. */
-	sum = cksum_add(cksum_pseudo4(ip, L4_TCP, (uint16_t)(hlen + n)), t,
-	    hlen);
+	/*
+	 * The payload is summed in memory order as it is written; folded,
+	 * that is the big-endian sum with its bytes swapped on a
+	 * little-endian host, which ntohs undoes.
+	 */
 	if (n > 0)
-		sum = s3_src_sum(src, off, t + hlen, n, sum);
-	ck = cksum_fold(sum);
-	memcpy(t + 16, &ck, 2);
+		sum += ntohs((uint16_t)~cksum_fold(s3_src_sum(src, off,
+		    t + hlen, n, 0)));
+	s3_put16(t + 16, (uint16_t)~s3_fold(sum));
 
 	x->snd_nxt += n + !!(flags & TCPF_SYN) + !!(flags & TCPF_FIN);
 	x->last_ack = ack;
