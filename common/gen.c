@@ -10,9 +10,12 @@
  *   by one with an atomic counter and run S1, S2 and S3 into them; a slot
  *   is written by exactly one worker;
  * - the writer ("fosr-write") takes finished batches in order, puts each
- *   flow's first frame in the merge heap, then writes every frame older
- *   than the batch's watermark (the end of its last window: no later
- *   flow starts before it) and returns finished slots to the pool.
+ *   flow's first frame in the merge heap, then hands the sink every
+ *   frame older than the batch's watermark (the end of its last window:
+ *   no later flow starts before it) and, once the sink has synced,
+ *   returns finished slots to the pool.  Frames are built in their slot
+ *   and never copied on the way: the sink may keep references to them
+ *   until its sync.
  * Two batches alternate, so batch k+1 is generated while batch k is
  * written.  The mutex protects the batch states, the published batch,
  * the done counts and the pool; the condition variables wake whoever
@@ -187,6 +190,27 @@ gen_trim(struct frame_buf *fb)
 	}
 }
 
+/*
+ * Frames of one flow must be in time order for the merge; S3 makes them
+ * so, but a stable insertion sort costs nothing when they are.  Done by
+ * the worker, while the frames are still in its cache.
+ */
+static void
+gen_sort_frames(struct frame_buf *fb)
+{
+	struct frame t;
+	uint32_t i, j;
+
+	for (i = 1; i < fb->n; i++) {
+		if (fb->frames[i].ts_ns >= fb->frames[i - 1].ts_ns)
+			continue;
+		t = fb->frames[i];
+		for (j = i; j > 0 && fb->frames[j - 1].ts_ns > t.ts_ns; j--)
+			fb->frames[j] = fb->frames[j - 1];
+		fb->frames[j] = t;
+	}
+}
+
 /* S1, S2 and S3 for the flow in slot s, built in the worker's buffers. */
 static void
 gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
@@ -205,8 +229,10 @@ gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
 		rc = gen_reserve(s, &wb->seq);
 	if (rc == 0)
 		rc = s3_build(&wb->seq, &g->s3o, &s->fb);
-	if (rc == 0)
+	if (rc == 0) {
+		gen_sort_frames(&s->fb);
 		gen_trim(&s->fb);
+	}
 	if (rc != 0) {
 		s->state = SLOT_FAILED;
 		gen_fail(g, rc, NULL, "generating a flow");
@@ -345,24 +371,6 @@ gen_fill(struct gen *g, struct s0 *s0, struct s0_window *w,
 	return b->last ? 1 : 0;
 }
 
-/* Frames of one flow must be in time order for the merge; S3 makes
- * them so, but a stable insertion sort costs nothing when they are. */
-static void
-gen_sort_frames(struct frame_buf *fb)
-{
-	struct frame t;
-	uint32_t i, j;
-
-	for (i = 1; i < fb->n; i++) {
-		if (fb->frames[i].ts_ns >= fb->frames[i - 1].ts_ns)
-			continue;
-		t = fb->frames[i];
-		for (j = i; j > 0 && fb->frames[j - 1].ts_ns > t.ts_ns; j--)
-			fb->frames[j] = fb->frames[j - 1];
-		fb->frames[j] = t;
-	}
-}
-
 static int
 gen_emit(struct gen *g, struct gen_slot *s, uint32_t idx)
 {
@@ -399,6 +407,24 @@ gen_emit(struct gen *g, struct gen_slot *s, uint32_t idx)
 }
 
 /*
+ * Flows are built long before they are written, and interleave: the next
+ * frame is rarely in the cache.  Asking for it while the current one is
+ * handed over hides part of the wait.
+ */
+static inline void
+gen_prefetch(const struct merge *m)
+{
+	const struct merge_ent *t = merge_top(m);
+	const struct gen_slot *s;
+
+	if (t == NULL)
+		return;
+	s = t->stream;
+	__builtin_prefetch(&s->fb.frames[t->idx]);
+	__builtin_prefetch(&s->flow.l7);
+}
+
+/*
  * Writes every frame before wm.  Returns 1 when the run must end (packet
  * limit, stop request), 0, or a sink error.
  */
@@ -427,6 +453,7 @@ gen_drain(struct gen *g, uint64_t wm)
 			if (tail == NULL)
 				tail = s;
 		}
+		gen_prefetch(&g->m);
 		if (g->o->max_packets != 0 &&
 		    g->st->total.packets >= g->o->max_packets) {
 			g->st->limited = true;
@@ -464,7 +491,6 @@ gen_take_batch(struct gen *g, struct gen_batch *b)
 	for (i = 0; i < b->n; i++) {
 		s = b->slots[i];
 		if (rc == 0 && s->state == SLOT_OK && s->fb.n > 0) {
-			gen_sort_frames(&s->fb);
 			rc = merge_push(&g->m, s->fb.frames[0].ts_ns,
 			    s->flow.id, 0, s);
 			if (rc == 0)
