@@ -1085,7 +1085,8 @@ am_graph(struct am_parse *ps)
 		return am_err(ps, NULL, "%u states are too many for %u packets "
 		    "per flow", am->nstates, am->cap);
 	if ((am->ends = calloc(total, 1)) == NULL ||
-	    (rc = am_state_ins(am)) != 0 || (rc = am_build_init(&bd, am)) != 0) {
+	    (rc = am_state_ins(am)) != 0 ||
+	    (rc = am_build_init(&bd, am)) != 0) {
 		rc = -ENOMEM;
 		goto out;
 	}

@@ -23,8 +23,8 @@ sha256_setup(void)
 {
 	/* The header's version is the oldest library it may run with. */
 	if (gcry_check_version(GCRYPT_VERSION) == NULL)
-		fatalx("libgcrypt %s is older than %s", gcry_check_version(NULL),
-		    GCRYPT_VERSION);
+		fatalx("libgcrypt %s is older than %s",
+		    gcry_check_version(NULL), GCRYPT_VERSION);
 	/* Nothing secret is hashed here: no locked secure memory. */
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
