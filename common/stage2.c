@@ -372,18 +372,13 @@ s2_in_ok(const struct automaton *am, const struct s2_node *nd,
 	return (am->ends[(size_t)e->src * am->ncells + c] & need) ? need : 0;
 }
 
-/* In-edges of a state for which s2_in_pick looks each one up first. */
-#define S2_IN_SMALL 32
-
 /*
  * One in-edge of node (s, f, b), by count among those that come from a
  * node whose paths can still give the end flags *req; *req then becomes
  * what the rest of the walk, back to the root, must give.  A draw from
  * the state's alias table is kept when its edge qualifies, which gives
  * exactly the count-weighted choice among the qualifying ones; after a
- * few misses (edges from cells no path reaches) a scan decides.  Often
- * one edge of few qualifies and all the draws miss, so for a state with
- * few in-edges each is looked up once, before the draws.
+ * few misses (edges from cells no path reaches) a scan decides.
  */
 static const struct automaton_edge *
 s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
@@ -392,15 +387,11 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 	const struct automaton_in *in = &am->ins[am->in_first[s]];
 	uint32_t n = am->in_first[s + 1] - am->in_first[s];
 	const struct automaton_edge *e;
-	uint8_t ok[S2_IN_SMALL];
-	bool small = n <= S2_IN_SMALL;
 	uint64_t tot = 0, x;
 	struct s2_node nd;
 	uint8_t need;
 
 	s2_node_init(am, f, b, *req, &nd);
-	for (uint32_t k = 0; small && k < n; k++)
-		ok[k] = s2_in_ok(am, &nd, &am->edges[in[k].edge]);
 	for (int i = 0; i < 8 && n > 0; i++) {
 		uint32_t k = 0;
 
@@ -411,16 +402,14 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 				k = in[k].alias;
 		}
 		e = &am->edges[in[k].edge];
-		need = small ? ok[k] : s2_in_ok(am, &nd, e);
-		if (need != 0) {
+		if ((need = s2_in_ok(am, &nd, e)) != 0) {
 			*req = need;
 			return e;
 		}
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		e = &am->edges[in[k].edge];
-		need = small ? ok[k] : s2_in_ok(am, &nd, e);
-		tot += need != 0 ? e->count : 0;
+		tot += s2_in_ok(am, &nd, e) ? e->count : 0;
 	}
 	/* Not reached: the node's combinations came from these edges. */
 	if (tot == 0)
@@ -428,8 +417,7 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 	x = rng_below64(&g->r, tot);
 	for (uint32_t k = 0;; k++) {
 		e = &am->edges[in[k].edge];
-		need = small ? ok[k] : s2_in_ok(am, &nd, e);
-		if (need == 0)
+		if ((need = s2_in_ok(am, &nd, e)) == 0)
 			continue;
 		if (x < e->count) {
 			*req = need;
