@@ -309,9 +309,9 @@ s2_need(uint8_t req, unsigned e)
 {
 	uint8_t out = 0;
 
+	/* Without branches: which way each goes is a coin toss. */
 	for (unsigned c = 0; c < 4; c++)
-		if (req & (1u << (c | e)))
-			out |= (uint8_t)(1u << c);
+		out |= (uint8_t)(((req >> (c | e)) & 1u) << c);
 	return out;
 }
 
@@ -476,14 +476,12 @@ s2_summarise(struct pkt_seq *out)
 {
 	uint8_t all = 0;
 
-	out->flow.fwd_pkts = out->flow.bwd_pkts = 0;
+	out->flow.bwd_pkts = 0;
 	for (uint32_t i = 0; i < out->n; i++) {
-		if (out->pkts[i].dir == DIR_FWD)
-			out->flow.fwd_pkts++;
-		else
-			out->flow.bwd_pkts++;
+		out->flow.bwd_pkts += out->pkts[i].dir == DIR_BWD;
 		all |= out->pkts[i].tcp_flags;
 	}
+	out->flow.fwd_pkts = out->n - out->flow.bwd_pkts;
 	if (out->flow.l4 != L4_TCP)
 		out->flow.end = END_ANY;
 	else if (all & TCPF_RST)
