@@ -8,6 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "rng.h"
 
 #define RNG_SEED_INC 11634580027462260723ULL
@@ -153,11 +157,88 @@ rng_poisson(struct rng *r, double lambda)
 #define RNG_MULT4 (RNG_MULT2 * RNG_MULT2)
 #define RNG_SUM4 ((RNG_MULT + 1) * (RNG_MULT2 + 1))
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * With AVX2, eight states in two vectors, 32 bytes per step: each lane
+ * moves on by RNG_MULT^8 (a 64-bit product out of three 32-bit ones, as
+ * AVX2 has no 64-bit multiply) and the output's rotation is a pair of
+ * variable shifts.  Same states, same order, same bytes as rng_u64.
+ * Used when the processor says it has AVX2; returns the bytes written.
+ */
+#define RNG_MULT8 (RNG_MULT4 * RNG_MULT4)
+#define RNG_SUM8 (RNG_SUM4 * (RNG_MULT4 + 1))
+#define RNG_HAVE_AVX2 1
+
+__attribute__((target("avx2"))) static inline __m256i
+rng_out_avx2(__m256i s)
+{
+	__m256i x = _mm256_srli_epi64(_mm256_xor_si256(_mm256_srli_epi64(s,
+	    18), s), 27);
+	__m256i rot = _mm256_srli_epi64(s, 59);
+	__m256i left = _mm256_and_si256(_mm256_sub_epi32(
+	    _mm256_set1_epi64x(32), rot), _mm256_set1_epi64x(31));
+
+	/* The low 32 bits of each lane hold the output. */
+	return _mm256_or_si256(_mm256_srlv_epi32(x, rot),
+	    _mm256_sllv_epi32(x, left));
+}
+
+__attribute__((target("avx2"))) static inline __m256i
+rng_step_avx2(__m256i s, __m256i mlo, __m256i mhi, __m256i add)
+{
+	__m256i lo = _mm256_mul_epu32(s, mlo);
+	__m256i mid = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(s,
+	    32), mlo), _mm256_mul_epu32(s, mhi));
+
+	return _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(mid,
+	    32)), add);
+}
+
+__attribute__((target("avx2"))) static size_t
+rng_fill_avx2(struct rng *r, uint8_t *p, size_t n)
+{
+	const __m256i mlo = _mm256_set1_epi64x((long long)(RNG_MULT8 &
+	    0xffffffffu));
+	const __m256i mhi = _mm256_set1_epi64x((long long)(RNG_MULT8 >> 32));
+	const __m256i add = _mm256_set1_epi64x((long long)(r->inc *
+	    RNG_SUM8));
+	const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+	uint64_t st[8];
+	__m256i a, b, oa, ob;
+	size_t done;
+
+	st[0] = r->state;
+	for (int i = 1; i < 8; i++)
+		st[i] = st[i - 1] * RNG_MULT + r->inc;
+	a = _mm256_loadu_si256((const __m256i *)st);
+	b = _mm256_loadu_si256((const __m256i *)(st + 4));
+	for (done = 0; n - done >= 32; done += 32) {
+		oa = _mm256_permutevar8x32_epi32(rng_out_avx2(a), pick);
+		ob = _mm256_permutevar8x32_epi32(rng_out_avx2(b), pick);
+		_mm256_storeu_si256((__m256i *)(p + done),
+		    _mm256_permute2x128_si256(oa, ob, 0x20));
+		a = rng_step_avx2(a, mlo, mhi, add);
+		b = rng_step_avx2(b, mlo, mhi, add);
+	}
+	_mm256_storeu_si256((__m256i *)st, a);
+	r->state = st[0];
+	return done;
+}
+#endif
+
 void
 rng_fill(struct rng *r, void *buf, size_t n)
 {
 	uint8_t *p = buf;
 
+#ifdef RNG_HAVE_AVX2
+	if (n >= 64 && __builtin_cpu_supports("avx2")) {
+		size_t k = rng_fill_avx2(r, p, n);
+
+		p += k;
+		n -= k;
+	}
+#endif
 	if (n >= 16) {
 		/* Four named states, which gcc keeps in registers. */
 		uint64_t add = r->inc * RNG_SUM4, x;
