@@ -52,8 +52,8 @@ sweep(const uint8_t *buf)
 			if (want == got)
 				continue;
 			if (bad++ == 0)
-				fprintf(stderr, "len %zu at +%zu: %04x != %04x\n",
-				    len, off, got, want);
+				fprintf(stderr, "len %zu at +%zu: %04x != "
+				    "%04x\n", len, off, got, want);
 		}
 	return bad;
 }
@@ -114,17 +114,17 @@ test_copy(void)
 	rng_seed(&r, 1141);
 	rng_fill(&r, src, sizeof(src));
 	for (size_t so = 0; so < 8; so += 3)
-		for (size_t dof = 0; dof < 8; dof += 1)
-			for (size_t len = 0; len <= MAXLEN; len += 1 + len / 64) {
+		for (size_t dof = 0; dof < 8; dof++)
+			for (size_t n = 0; n <= MAXLEN; n += 1 + n / 64) {
 				uint64_t s;
 
 				memset(dst, 0xa5, sizeof(dst));
 				memset(want, 0xa5, sizeof(want));
-				memcpy(want + 8 + dof, src + so, len);
-				s = cksum_copy(7, dst + 8 + dof, src + so, len);
+				memcpy(want + 8 + dof, src + so, n);
+				s = cksum_copy(7, dst + 8 + dof, src + so, n);
 				bad += memcmp(dst, want, sizeof(dst)) != 0;
 				bad += cksum_fold(s) !=
-				    cksum_fold(cksum_add(7, src + so, len));
+				    cksum_fold(cksum_add(7, src + so, n));
 			}
 	CHECK_EQ_U(bad, 0);
 }
@@ -203,7 +203,8 @@ test_ipv4_random(void)
 		cksum_ipv4_fix(ip);
 		memcpy(zero, ip, hlen);
 		zero[10] = zero[11] = 0;
-		bad += ((uint32_t)ip[10] << 8 | ip[11]) != ref_cksum(zero, hlen);
+		bad += ((uint32_t)ip[10] << 8 | ip[11]) !=
+		    ref_cksum(zero, hlen);
 		bad += ref_cksum(ip, hlen) != 0;
 	}
 	CHECK_EQ_U(bad, 0);
