@@ -360,7 +360,7 @@ s2_node_init(const struct automaton *am, uint32_t f, uint32_t b, uint8_t req,
  * Whether in-edge e of the node comes from a node whose paths can give
  * what the rest of the walk needs: that need, or 0 if it does not.
  */
-static uint8_t
+static inline uint8_t
 s2_in_ok(const struct automaton *am, const struct s2_node *nd,
     const struct automaton_edge *e)
 {
