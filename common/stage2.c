@@ -449,6 +449,11 @@ s2_payload(const struct automaton *am, const struct automaton_edge *e,
 	if (e->pl == AUTOMATON_PL_BYTES) {
 		p->kind = PAYLOAD_BYTES;
 		p->payload = automaton_choice(am, c);
+		/*
+		 * Payloads lie all over the automaton's arena and are first
+		 * read after the walk: start fetching them now.
+		 */
+		__builtin_prefetch(p->payload);
 	} else {
 		p->kind = PAYLOAD_RANDOM;
 	}
