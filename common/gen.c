@@ -46,16 +46,20 @@
 /* A batch closes at this many flows or windows, whichever comes first. */
 #define GEN_BATCH_FLOWS 512
 #define GEN_BATCH_WINDOWS 24
-/* A slot whose buffers grew past this is trimmed when it comes back. */
+/* What a slot keeps between flows (bytes, frames); more goes back. */
 #define GEN_SLOT_KEEP (8u << 10)
+#define GEN_SLOT_FRAMES 128u
+/* Blocks of up to 1 MiB (the last of GEN_STASH_CLASSES sizes) are kept
+ * for reuse, GEN_STASH_BYTES of them at most. */
+#define GEN_STASH_MIN 2048u
+#define GEN_STASH_CLASSES 19u
+#define GEN_STASH_BYTES (8u << 20)
 /* For sizing a flow's frames: payload per segment, the most header bytes
  * a frame carries (Ethernet, IPv4, TCP with options), and frames that no
  * packet asks for (handshake, teardown). */
 #define GEN_SEG_PAYLOAD 1460u
 #define GEN_FRAME_HEADERS 78u
 #define GEN_FIXED_FRAMES 8u
-/* Spare room a built flow may keep rather than pay for a realloc. */
-#define GEN_SLOT_SLACK 2048u
 
 enum gen_slot_state {
 	SLOT_OK,
@@ -94,6 +98,22 @@ struct gen_wbuf {
 	struct s2_scratch *scr;
 };
 
+/*
+ * Frame buffers of finished flows, kept for the next ones: allocating
+ * and freeing a block of tens of kilobytes for every big flow, across
+ * threads, cost more than building its frames.  Blocks come in classes
+ * half a power of two apart (at most a third of a block is wasted); a
+ * free block holds the link to the next one of its class in its first
+ * bytes.  At most GEN_STASH_BYTES are
+ * kept; beyond that, and for blocks too big for any class, plain malloc
+ * and free.
+ */
+struct gen_stash {
+	pthread_mutex_t mu;
+	void *head[GEN_STASH_CLASSES];
+	size_t bytes;
+};
+
 struct gen {
 	const struct gen_opts *o;
 	const struct gen_sink *sink;
@@ -112,6 +132,7 @@ struct gen {
 	struct diag errd;
 	struct merge m;
 	struct s3_opts s3o;
+	struct gen_stash stash;
 };
 
 static void
@@ -130,21 +151,94 @@ gen_fail(struct gen *g, int err, const struct diag *d, const char *what)
 	pthread_mutex_unlock(&g->mu);
 }
 
+/* The size of the blocks of class c: 2, 3, 4, 6, 8, 12 ... KiB. */
+static size_t
+gen_stash_size(unsigned c)
+{
+	size_t z = (size_t)GEN_STASH_MIN << (c / 2);
+
+	return c % 2 ? z + z / 2 : z;
+}
+
+/* The smallest class for len bytes, GEN_STASH_CLASSES if none. */
+static unsigned
+gen_stash_class(size_t len)
+{
+	unsigned c = 0;
+
+	while (c < GEN_STASH_CLASSES && gen_stash_size(c) < len)
+		c++;
+	return c;
+}
+
+/* A block of at least len bytes; *cap gets its real size.  NULL: ENOMEM. */
+static void *
+gen_stash_get(struct gen_stash *st, size_t len, size_t *cap)
+{
+	unsigned c = gen_stash_class(len);
+	void *p = NULL;
+
+	if (c == GEN_STASH_CLASSES) {
+		*cap = (len + 255) & ~(size_t)255;
+		return malloc(*cap);
+	}
+	*cap = gen_stash_size(c);
+	pthread_mutex_lock(&st->mu);
+	if ((p = st->head[c]) != NULL) {
+		memcpy(&st->head[c], p, sizeof(void *));
+		st->bytes -= *cap;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return p != NULL ? p : malloc(*cap);
+}
+
+/* Takes a block back; the caller holds st->mu. */
+static void
+gen_stash_put_locked(struct gen_stash *st, void *p, size_t cap)
+{
+	unsigned c = gen_stash_class(cap);
+
+	if (p == NULL)
+		return;
+	if (c == GEN_STASH_CLASSES || gen_stash_size(c) != cap ||
+	    st->bytes + cap > GEN_STASH_BYTES) {
+		free(p);
+		return;
+	}
+	memcpy(p, &st->head[c], sizeof(void *));
+	st->head[c] = p;
+	st->bytes += cap;
+}
+
+static void
+gen_stash_free(struct gen_stash *st)
+{
+	void *p, *next;
+	unsigned c;
+
+	for (c = 0; c < GEN_STASH_CLASSES; c++)
+		for (p = st->head[c]; p != NULL; p = next) {
+			memcpy(&next, p, sizeof(void *));
+			free(p);
+		}
+	memset(st->head, 0, sizeof(st->head));
+	st->bytes = 0;
+}
+
 /*
  * Sizes the slot's buffers for the frames of seq before S3 builds them
  * there, so that frames are written once, where the writer will read
  * them.  The bound counts every packet as full-size segments, each with
  * an acknowledgement, plus a handshake and a teardown; should S3 ever
- * need more, it grows the buffers itself.  Thousands of flows can be
- * alive at once, most of them a few hundred bytes, so a slot gets what
- * its flow needs, not a builder's generous capacity.
+ * need more, it grows the buffers itself.
  */
 static int
-gen_reserve(struct gen_slot *s, const struct pkt_seq *seq)
+gen_reserve(struct gen *g, struct gen_slot *s, const struct pkt_seq *seq)
 {
 	struct frame_buf *fb = &s->fb;
 	uint64_t frames = GEN_FIXED_FRAMES, bytes = 0, cap;
 	uint32_t i, segs;
+	size_t got;
 
 	for (i = 0; i < seq->n; i++) {
 		segs = seq->pkts[i].len / GEN_SEG_PAYLOAD + 1;
@@ -155,15 +249,20 @@ gen_reserve(struct gen_slot *s, const struct pkt_seq *seq)
 	if (bytes > UINT32_MAX || frames > UINT32_MAX / sizeof(*fb->frames))
 		return -ENOMEM;
 	if (bytes > fb->cap) {
-		cap = (bytes + 255) & ~(uint64_t)255;
-		free(fb->data);
+		/* A slot's block is in the stash only between two flows. */
+		if (fb->data != NULL) {
+			pthread_mutex_lock(&g->stash.mu);
+			gen_stash_put_locked(&g->stash, fb->data, fb->cap);
+			pthread_mutex_unlock(&g->stash.mu);
+		}
 		fb->cap = 0;
-		if ((fb->data = malloc(cap)) == NULL)
+		if ((fb->data = gen_stash_get(&g->stash, bytes, &got)) == NULL)
 			return -ENOMEM;
-		fb->cap = (uint32_t)cap;
+		fb->cap = (uint32_t)got;
 	}
 	if (frames > fb->ncap) {
-		cap = (frames + 15) & ~(uint64_t)15;
+		cap = frames < GEN_SLOT_FRAMES ? GEN_SLOT_FRAMES :
+		    (frames + 15) & ~(uint64_t)15;
 		free(fb->frames);
 		fb->ncap = 0;
 		if ((fb->frames = malloc(cap * sizeof(*fb->frames))) == NULL)
@@ -171,23 +270,6 @@ gen_reserve(struct gen_slot *s, const struct pkt_seq *seq)
 		fb->ncap = (uint32_t)cap;
 	}
 	return 0;
-}
-
-/*
- * Gives back what the bound reserved beyond the flow's real size: the
- * flow may stay alive for a long time.  realloc shrinks a block where it
- * lies, without copying.
- */
-static void
-gen_trim(struct frame_buf *fb)
-{
-	void *p;
-
-	if (fb->len > 0 && fb->cap - fb->len > GEN_SLOT_SLACK &&
-	    (p = realloc(fb->data, fb->len)) != NULL) {
-		fb->data = p;
-		fb->cap = fb->len;
-	}
 }
 
 /*
@@ -226,13 +308,11 @@ gen_one(struct gen *g, struct gen_slot *s, struct gen_wbuf *wb)
 	}
 	rc = s2_generate(p->automata, &s->flow, &wb->seq, wb->scr);
 	if (rc == 0)
-		rc = gen_reserve(s, &wb->seq);
+		rc = gen_reserve(g, s, &wb->seq);
 	if (rc == 0)
 		rc = s3_build(&wb->seq, &g->s3o, &s->fb);
-	if (rc == 0) {
+	if (rc == 0)
 		gen_sort_frames(&s->fb);
-		gen_trim(&s->fb);
-	}
 	if (rc != 0) {
 		s->state = SLOT_FAILED;
 		gen_fail(g, rc, NULL, "generating a flow");
@@ -292,14 +372,24 @@ gen_release(struct gen *g, struct gen_slot *head, struct gen_slot *tail)
 {
 	struct gen_slot *s;
 
-	for (s = head; s != NULL; s = s->next)
-		if (s->fb.cap > GEN_SLOT_KEEP) {
-			free(s->fb.data);
-			free(s->fb.frames);
-			memset(&s->fb, 0, sizeof(s->fb));
-		}
 	if (head == NULL)
 		return;
+	/* Slots keep small blocks; big ones serve whichever flow needs one. */
+	pthread_mutex_lock(&g->stash.mu);
+	for (s = head; s != NULL; s = s->next)
+		if (s->fb.cap > GEN_SLOT_KEEP) {
+			gen_stash_put_locked(&g->stash, s->fb.data, s->fb.cap);
+			s->fb.data = NULL;
+			s->fb.cap = 0;
+		}
+	pthread_mutex_unlock(&g->stash.mu);
+	for (s = head; s != NULL; s = s->next) {
+		if (s->fb.ncap > GEN_SLOT_FRAMES) {
+			free(s->fb.frames);
+			s->fb.frames = NULL;
+			s->fb.ncap = 0;
+		}
+	}
 	pthread_mutex_lock(&g->mu);
 	tail->next = g->pool;
 	g->pool = head;
@@ -683,6 +773,7 @@ gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	st->end_ns = o->duration_ns ? o->start_ns + o->duration_ns : 0;
 	merge_init(&g.m);
 	pthread_mutex_init(&g.mu, NULL);
+	pthread_mutex_init(&g.stash.mu, NULL);
 	pthread_cond_init(&g.cv, NULL);
 	tids = calloc(o->jobs ? o->jobs : 1, sizeof(*tids));
 	if (tids == NULL) {
@@ -729,7 +820,9 @@ out:
 	st->interrupted = rc == 0 && !st->limited && o->stop != NULL &&
 	    atomic_load(o->stop);
 	gen_free_slots(&g);
+	gen_stash_free(&g.stash);
 	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.stash.mu);
 	pthread_mutex_destroy(&g.mu);
 	free(tids);
 	st->elapsed_s = gen_now() - t0;
