@@ -50,6 +50,8 @@
 #define S2_TRIES 64
 /* SYNs sent at most when no answer ever comes (a first try, 6 retries). */
 #define S2_SYN_MAX 7
+/* No origin cell: the edge would come from below the grid. */
+#define S2_NO_CELL UINT32_MAX
 
 #define S2_MS 1000000.0
 #define S2_US 1000.0
@@ -328,8 +330,6 @@ s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
 	--*n;
 	return true;
 }
-
-#define S2_NO_CELL UINT32_MAX
 
 /*
  * What the in-edges of one node (s, f, b) share, worked out once per

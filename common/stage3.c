@@ -252,6 +252,7 @@ s3_fold(uint32_t sum)
 	return (sum & 0xffff) + (sum >> 16);
 }
 
+/* A 32-bit field as its two big-endian words, added. */
 static uint32_t
 s3_sum32(uint32_t v)
 {
