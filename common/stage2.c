@@ -305,17 +305,24 @@ s2_end(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 	return 0;
 }
 
-/* The combinations a path to an edge's origin may have: c | e in req. */
-static uint8_t
-s2_need(uint8_t req, unsigned e)
-{
-	uint8_t out = 0;
+/*
+ * The combinations a path to an edge's origin may have, by the end flags
+ * req the rest of the walk needs and the combination e the edge adds:
+ * bit c is set when c | e is in req.  A table, since every step of a walk
+ * wants all four rows of one req.
+ */
+#define S2_NEED_BIT(req, e, c) ((((req) >> ((c) | (e))) & 1u) << (c))
+#define S2_NEED(req, e) (S2_NEED_BIT(req, e, 0) | S2_NEED_BIT(req, e, 1) | \
+	S2_NEED_BIT(req, e, 2) | S2_NEED_BIT(req, e, 3))
+#define S2_NEED_ROW(req) \
+	{ S2_NEED(req, 0), S2_NEED(req, 1), S2_NEED(req, 2), S2_NEED(req, 3) }
 
-	/* Without branches: which way each goes is a coin toss. */
-	for (unsigned c = 0; c < 4; c++)
-		out |= (uint8_t)(((req >> (c | e)) & 1u) << c);
-	return out;
-}
+static const uint8_t s2_need[16][4] = {
+	S2_NEED_ROW(0), S2_NEED_ROW(1), S2_NEED_ROW(2), S2_NEED_ROW(3),
+	S2_NEED_ROW(4), S2_NEED_ROW(5), S2_NEED_ROW(6), S2_NEED_ROW(7),
+	S2_NEED_ROW(8), S2_NEED_ROW(9), S2_NEED_ROW(10), S2_NEED_ROW(11),
+	S2_NEED_ROW(12), S2_NEED_ROW(13), S2_NEED_ROW(14), S2_NEED_ROW(15),
+};
 
 /* The node an edge comes from, if (f, b) is not below what it adds. */
 static bool
@@ -339,7 +346,7 @@ s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
  */
 struct s2_node {
 	uint32_t from[3];
-	uint8_t need[4];
+	const uint8_t *need;
 };
 
 static void
@@ -352,8 +359,7 @@ s2_node_init(const struct automaton *am, uint32_t f, uint32_t b, uint8_t req,
 	nd->from[0] = c;
 	nd->from[1] = f > 0 ? c - (am->cap + 2 - f) : S2_NO_CELL;
 	nd->from[2] = b > 0 ? c - 1 : S2_NO_CELL;
-	for (unsigned e = 0; e < 4; e++)
-		nd->need[e] = s2_need(req, e);
+	nd->need = s2_need[req & 0xf];
 }
 
 /*
