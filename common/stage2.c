@@ -363,19 +363,19 @@ s2_node_init(const struct automaton *am, uint32_t f, uint32_t b, uint8_t req,
 }
 
 /*
- * Whether in-edge e of the node comes from a node whose paths can give
+ * Whether in-edge i of the node comes from a node whose paths can give
  * what the rest of the walk needs: that need, or 0 if it does not.
  */
 static inline uint8_t
 s2_in_ok(const struct automaton *am, const struct s2_node *nd,
-    const struct automaton_edge *e)
+    const struct automaton_in *i)
 {
-	uint32_t c = nd->from[e->eps ? 0 : 1 + e->dir];
-	uint8_t need = nd->need[AUTOMATON_COMBO(e->tcp_flags)];
+	uint32_t c = nd->from[i->step];
+	uint8_t need = nd->need[i->combo];
 
 	if (c == S2_NO_CELL)
 		return 0;
-	return (am->ends[(size_t)e->src * am->ncells + c] & need) ? need : 0;
+	return (am->ends[(size_t)i->src * am->ncells + c] & need) ? need : 0;
 }
 
 /*
@@ -392,7 +392,6 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 {
 	const struct automaton_in *in = &am->ins[am->in_first[s]];
 	uint32_t n = am->in_first[s + 1] - am->in_first[s];
-	const struct automaton_edge *e;
 	uint64_t tot = 0, x;
 	struct s2_node nd;
 	uint8_t need;
@@ -407,23 +406,22 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 			if ((uint32_t)x >= in[k].thr)
 				k = in[k].alias;
 		}
-		e = &am->edges[in[k].edge];
-		if ((need = s2_in_ok(am, &nd, e)) != 0) {
+		if ((need = s2_in_ok(am, &nd, &in[k])) != 0) {
 			*req = need;
-			return e;
+			return &am->edges[in[k].edge];
 		}
 	}
-	for (uint32_t k = 0; k < n; k++) {
-		e = &am->edges[in[k].edge];
-		tot += s2_in_ok(am, &nd, e) ? e->count : 0;
-	}
+	for (uint32_t k = 0; k < n; k++)
+		tot += s2_in_ok(am, &nd, &in[k]) ?
+		    am->edges[in[k].edge].count : 0;
 	/* Not reached: the node's combinations came from these edges. */
 	if (tot == 0)
 		return NULL;
 	x = rng_below64(&g->r, tot);
 	for (uint32_t k = 0;; k++) {
-		e = &am->edges[in[k].edge];
-		if ((need = s2_in_ok(am, &nd, e)) == 0)
+		const struct automaton_edge *e = &am->edges[in[k].edge];
+
+		if ((need = s2_in_ok(am, &nd, &in[k])) == 0)
 			continue;
 		if (x < e->count) {
 			*req = need;
