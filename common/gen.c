@@ -8,7 +8,8 @@
  *   from a pool;
  * - J workers ("fosr-gen/N") claim the slots of the published batch one
  *   by one with an atomic counter and run S1, S2 and S3 into them; a slot
- *   is written by exactly one worker;
+ *   is written by exactly one worker, and the worker that finishes a
+ *   batch's last flow marks it ready;
  * - the writer ("fosr-write") takes finished batches in order, puts each
  *   flow's first frame in the merge heap, then hands the sink every
  *   frame older than the batch's watermark (the end of its last window:
@@ -16,10 +17,13 @@
  *   returns finished slots to the pool.  Frames are built in their slot
  *   and never copied on the way: the sink may keep references to them
  *   until its sync.
- * Two batches alternate, so batch k+1 is generated while batch k is
- * written.  The mutex protects the batch states, the published batch,
- * the done counts and the pool; the condition variables wake whoever
- * waits on them.  Only the writer touches the merge and the statistics.
+ * GEN_NBATCH batches go round: while one is written, the next ones are
+ * generated, and a new batch is published as soon as every slot of the
+ * previous one is taken.  The mutex protects the batch states, the
+ * published batch, the done counts and the pool; one condition variable
+ * wakes whoever waits (a few wake-ups per batch, not per flow), and the
+ * frame blocks have a lock of their own.  Only the writer touches the
+ * merge and the statistics.
  *
  * Every flow draws from its own seeds and the merge orders by (time,
  * flow id, frame index), so the output does not depend on J nor on which
