@@ -8,7 +8,8 @@
  *   from a pool;
  * - J workers ("fosr-gen/N") claim the slots of the published batch one
  *   by one with an atomic counter and run S1, S2 and S3 into them; a slot
- *   is written by exactly one worker;
+ *   is written by exactly one worker, and the worker that finishes a
+ *   batch's last flow marks it ready;
  * - the writer ("fosr-write") takes finished batches in order, puts each
  *   flow's first frame in the merge heap, then hands the sink every
  *   frame older than the batch's watermark (the end of its last window:
@@ -16,10 +17,13 @@
  *   returns finished slots to the pool.  Frames are built in their slot
  *   and never copied on the way: the sink may keep references to them
  *   until its sync.
- * Two batches alternate, so batch k+1 is generated while batch k is
- * written.  The mutex protects the batch states, the published batch,
- * the done counts and the pool; the condition variables wake whoever
- * waits on them.  Only the writer touches the merge and the statistics.
+ * GEN_NBATCH batches go round: while one is written, the next ones are
+ * generated, and a new batch is published as soon as every slot of the
+ * previous one is taken.  The mutex protects the batch states, the
+ * published batch, the done counts and the pool; one condition variable
+ * wakes whoever waits (a few wake-ups per batch, not per flow), and the
+ * frame blocks have a lock of their own.  Only the writer touches the
+ * merge and the statistics.
  *
  * Every flow draws from its own seeds and the merge orders by (time,
  * flow id, frame index), so the output does not depend on J nor on which
@@ -46,6 +50,7 @@
 /* A batch closes at this many flows or windows, whichever comes first. */
 #define GEN_BATCH_FLOWS 512
 #define GEN_BATCH_WINDOWS 24
+#define GEN_NBATCH 4
 /* What a slot keeps between flows (bytes, frames); more goes back. */
 #define GEN_SLOT_KEEP (8u << 10)
 #define GEN_SLOT_FRAMES 128u
@@ -122,7 +127,7 @@ struct gen {
 	pthread_cond_t cv;       /* any state change: one condition is
 				  * enough at this rate (one wake-up per
 				  * batch, not per flow) */
-	struct gen_batch batch[2];
+	struct gen_batch batch[GEN_NBATCH];
 	struct gen_batch *work;  /* published batch, or NULL */
 	struct gen_slot *pool;
 	bool coord_done;
@@ -347,6 +352,13 @@ gen_worker(void *arg)
 		pthread_mutex_unlock(&g->mu);
 		mine = 0;
 		while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+			/* The last slot is taken: the coordinator may
+			 * publish the next batch to whoever is free. */
+			if (i + 1 == b->n) {
+				pthread_mutex_lock(&g->mu);
+				pthread_cond_broadcast(&g->cv);
+				pthread_mutex_unlock(&g->mu);
+			}
 			if (wb.scr != NULL && !atomic_load(&g->halt))
 				gen_one(g, b->slots[i], &wb);
 			else
@@ -356,8 +368,14 @@ gen_worker(void *arg)
 		pthread_mutex_lock(&g->mu);
 		b->done += mine;
 		b->active--;
-		if (b->done == b->n && b->active == 0)
+		/* No worker may still hold b when it is handed on. */
+		if (b->done == b->n && b->active == 0 &&
+		    b->state == BATCH_WORK) {
+			b->state = BATCH_READY;
+			if (g->work == b)
+				g->work = NULL;
 			pthread_cond_broadcast(&g->cv);
+		}
 	}
 	pthread_mutex_unlock(&g->mu);
 	pkt_seq_free(&wb.seq);
@@ -609,7 +627,7 @@ gen_writer(void *arg)
 	int rc = 0;
 
 	for (k = 0; rc == 0; k++) {
-		b = &g->batch[k & 1];
+		b = &g->batch[k % GEN_NBATCH];
 		pthread_mutex_lock(&g->mu);
 		while (b->state != BATCH_READY && !g->coord_done)
 			pthread_cond_wait(&g->cv, &g->mu);
@@ -647,22 +665,48 @@ gen_writer(void *arg)
 	return NULL;
 }
 
-/* Publishes b to the workers and waits until every slot is done. */
+/*
+ * Publishes b to the workers.  The last worker to finish one of its
+ * slots hands it to the writer; an empty batch goes there at once.
+ */
 static void
-gen_work(struct gen *g, struct gen_batch *b)
+gen_publish(struct gen *g, struct gen_batch *b)
 {
 	pthread_mutex_lock(&g->mu);
 	atomic_store(&b->next, 0);
 	b->done = 0;
-	b->state = BATCH_WORK;
-	g->work = b;
+	b->active = 0;
+	if (b->n == 0) {
+		b->state = BATCH_READY;
+	} else {
+		b->state = BATCH_WORK;
+		g->work = b;
+	}
 	pthread_cond_broadcast(&g->cv);
-	/* No worker may still hold b when it is handed on and reused. */
-	while (b->done < b->n || b->active > 0)
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Waits until every slot of b is taken, or the run halts. */
+static void
+gen_wait_taken(struct gen *g, struct gen_batch *b)
+{
+	pthread_mutex_lock(&g->mu);
+	while (b->state == BATCH_WORK && atomic_load(&b->next) < b->n &&
+	    !atomic_load(&g->halt))
 		pthread_cond_wait(&g->cv, &g->mu);
-	g->work = NULL;
-	b->state = BATCH_READY;
-	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Waits until no batch is being generated. */
+static void
+gen_wait_idle(struct gen *g)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&g->mu);
+	for (i = 0; i < GEN_NBATCH; i++)
+		while (g->batch[i].state == BATCH_WORK)
+			pthread_cond_wait(&g->cv, &g->mu);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -673,14 +717,22 @@ gen_stopping(const struct gen *g)
 	    (g->o->stop != NULL && atomic_load(g->o->stop));
 }
 
-/* The coordinator: S0 into batches until the end or a stop. */
+/*
+ * The coordinator: S0 into batches until the end or a stop.  A batch is
+ * filled while the one before is generated and published as soon as the
+ * workers have taken all of that one's slots, so a worker that is done
+ * never waits for the slowest flow of a batch to finish: flow sizes have
+ * a long tail, and a barrier per batch left a core idle for a third of
+ * the run.  Up to GEN_NBATCH batches are in flight between S0 and the
+ * writer, which takes them in order.
+ */
 static int
 gen_coordinate(struct gen *g)
 {
 	struct s0_params p;
 	struct s0 s0;
 	struct s0_window w;
-	struct gen_batch *b;
+	struct gen_batch *b, *prev = NULL;
 	uint64_t k;
 	int rc = 0;
 
@@ -693,7 +745,7 @@ gen_coordinate(struct gen *g)
 	p.flows_per_day = g->o->flows_per_day;
 	s0_init(&s0, &p);
 	for (k = 0; rc == 0; k++) {
-		b = &g->batch[k & 1];
+		b = &g->batch[k % GEN_NBATCH];
 		pthread_mutex_lock(&g->mu);
 		while (b->state != BATCH_FREE && !atomic_load(&g->halt))
 			pthread_cond_wait(&g->cv, &g->mu);
@@ -705,8 +757,12 @@ gen_coordinate(struct gen *g)
 			gen_fail(g, rc, NULL, "stage 0");
 			break;
 		}
-		gen_work(g, b);
+		if (prev != NULL)
+			gen_wait_taken(g, prev);
+		gen_publish(g, b);
+		prev = b;
 	}
+	gen_wait_idle(g);
 	s0_window_free(&w);
 	return 0;
 }
@@ -725,7 +781,7 @@ gen_free_slots(struct gen *g)
 		s->next = g->pool;
 		g->pool = s;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < GEN_NBATCH; i++) {
 		if (g->batch[i].state != BATCH_FREE)
 			for (j = 0; j < g->batch[i].n; j++) {
 				g->batch[i].slots[j]->next = g->pool;
