@@ -821,6 +821,9 @@ am_parse_root(struct am_parse *ps, json_t *root)
 	return am_states(ps);
 }
 
+/* automaton_in keeps a state index in 16 bits. */
+_Static_assert(AUTOMATON_STATES_MAX <= UINT16_MAX + 1, "state index width");
+
 /* Per state: in-edges of positive count with their alias table. */
 static int
 am_state_ins(struct automaton *am)
@@ -841,9 +844,19 @@ am_state_ins(struct automaton *am)
 	for (uint32_t s = 0; s < am->nstates; s++)
 		am->in_first[s + 1] += am->in_first[s];
 	memcpy(fill, am->in_first, am->nstates * sizeof(*fill));
-	for (uint32_t i = 0; i < am->nedges; i++)
-		if (am->edges[i].count > 0)
-			am->ins[fill[am->edges[i].dst]++].edge = i;
+	for (uint32_t i = 0; i < am->nedges; i++) {
+		const struct automaton_edge *e = &am->edges[i];
+		struct automaton_in *in;
+
+		if (e->count == 0)
+			continue;
+		in = &am->ins[fill[e->dst]++];
+		in->edge = i;
+		in->src = (uint16_t)e->src;
+		in->step = e->eps ? AUTOMATON_STEP_EPS : e->dir == DIR_FWD ?
+		    AUTOMATON_STEP_FWD : AUTOMATON_STEP_BWD;
+		in->combo = (uint8_t)AUTOMATON_COMBO(e->tcp_flags);
+	}
 
 	for (uint32_t s = 0; s < am->nstates; s++) {
 		struct automaton_in *in = &am->ins[am->in_first[s]];

@@ -81,13 +81,23 @@ struct automaton_edge {
 /*
  * An edge of positive count into a state.  The in-edges of a state are
  * stored together with their alias table over the counts (slot k is
- * taken if the draw is below thr, else slot alias).
+ * taken if the draw is below thr, else slot alias).  The edge's fields
+ * that decide whether a walk may take it are copied here, so that a walk
+ * step tests a draw without loading the edge itself.
  */
 struct automaton_in {
 	uint32_t edge;
 	uint32_t thr;            /* acceptance threshold, scaled to 2^32 */
 	uint32_t alias;          /* slot within the state's in-edges */
+	uint16_t src;            /* the edge's origin state */
+	uint8_t step;            /* AUTOMATON_STEP_* */
+	uint8_t combo;           /* AUTOMATON_COMBO of its flags */
 };
+
+/* What an edge adds to (f, b): nothing, a forward or a backward packet. */
+#define AUTOMATON_STEP_EPS 0
+#define AUTOMATON_STEP_FWD 1
+#define AUTOMATON_STEP_BWD 2
 
 /*
  * End points (f, b) of the accepting state, column by column: those with

@@ -305,17 +305,24 @@ s2_end(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 	return 0;
 }
 
-/* The combinations a path to an edge's origin may have: c | e in req. */
-static uint8_t
-s2_need(uint8_t req, unsigned e)
-{
-	uint8_t out = 0;
+/*
+ * The combinations a path to an edge's origin may have, by the end flags
+ * req the rest of the walk needs and the combination e the edge adds:
+ * bit c is set when c | e is in req.  A table, since every step of a walk
+ * wants all four rows of one req.
+ */
+#define S2_NEED_BIT(req, e, c) ((((req) >> ((c) | (e))) & 1u) << (c))
+#define S2_NEED(req, e) (S2_NEED_BIT(req, e, 0) | S2_NEED_BIT(req, e, 1) | \
+	S2_NEED_BIT(req, e, 2) | S2_NEED_BIT(req, e, 3))
+#define S2_NEED_ROW(req) \
+	{ S2_NEED(req, 0), S2_NEED(req, 1), S2_NEED(req, 2), S2_NEED(req, 3) }
 
-	/* Without branches: which way each goes is a coin toss. */
-	for (unsigned c = 0; c < 4; c++)
-		out |= (uint8_t)(((req >> (c | e)) & 1u) << c);
-	return out;
-}
+static const uint8_t s2_need[16][4] = {
+	S2_NEED_ROW(0), S2_NEED_ROW(1), S2_NEED_ROW(2), S2_NEED_ROW(3),
+	S2_NEED_ROW(4), S2_NEED_ROW(5), S2_NEED_ROW(6), S2_NEED_ROW(7),
+	S2_NEED_ROW(8), S2_NEED_ROW(9), S2_NEED_ROW(10), S2_NEED_ROW(11),
+	S2_NEED_ROW(12), S2_NEED_ROW(13), S2_NEED_ROW(14), S2_NEED_ROW(15),
+};
 
 /* The node an edge comes from, if (f, b) is not below what it adds. */
 static bool
@@ -339,7 +346,7 @@ s2_origin(const struct automaton_edge *e, uint32_t *f, uint32_t *b)
  */
 struct s2_node {
 	uint32_t from[3];
-	uint8_t need[4];
+	const uint8_t *need;
 };
 
 static void
@@ -352,24 +359,23 @@ s2_node_init(const struct automaton *am, uint32_t f, uint32_t b, uint8_t req,
 	nd->from[0] = c;
 	nd->from[1] = f > 0 ? c - (am->cap + 2 - f) : S2_NO_CELL;
 	nd->from[2] = b > 0 ? c - 1 : S2_NO_CELL;
-	for (unsigned e = 0; e < 4; e++)
-		nd->need[e] = s2_need(req, e);
+	nd->need = s2_need[req & 0xf];
 }
 
 /*
- * Whether in-edge e of the node comes from a node whose paths can give
+ * Whether in-edge i of the node comes from a node whose paths can give
  * what the rest of the walk needs: that need, or 0 if it does not.
  */
 static inline uint8_t
 s2_in_ok(const struct automaton *am, const struct s2_node *nd,
-    const struct automaton_edge *e)
+    const struct automaton_in *i)
 {
-	uint32_t c = nd->from[e->eps ? 0 : 1 + e->dir];
-	uint8_t need = nd->need[AUTOMATON_COMBO(e->tcp_flags)];
+	uint32_t c = nd->from[i->step];
+	uint8_t need = nd->need[i->combo];
 
 	if (c == S2_NO_CELL)
 		return 0;
-	return (am->ends[(size_t)e->src * am->ncells + c] & need) ? need : 0;
+	return (am->ends[(size_t)i->src * am->ncells + c] & need) ? need : 0;
 }
 
 /*
@@ -386,7 +392,6 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 {
 	const struct automaton_in *in = &am->ins[am->in_first[s]];
 	uint32_t n = am->in_first[s + 1] - am->in_first[s];
-	const struct automaton_edge *e;
 	uint64_t tot = 0, x;
 	struct s2_node nd;
 	uint8_t need;
@@ -401,23 +406,22 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 			if ((uint32_t)x >= in[k].thr)
 				k = in[k].alias;
 		}
-		e = &am->edges[in[k].edge];
-		if ((need = s2_in_ok(am, &nd, e)) != 0) {
+		if ((need = s2_in_ok(am, &nd, &in[k])) != 0) {
 			*req = need;
-			return e;
+			return &am->edges[in[k].edge];
 		}
 	}
-	for (uint32_t k = 0; k < n; k++) {
-		e = &am->edges[in[k].edge];
-		tot += s2_in_ok(am, &nd, e) ? e->count : 0;
-	}
+	for (uint32_t k = 0; k < n; k++)
+		tot += s2_in_ok(am, &nd, &in[k]) ?
+		    am->edges[in[k].edge].count : 0;
 	/* Not reached: the node's combinations came from these edges. */
 	if (tot == 0)
 		return NULL;
 	x = rng_below64(&g->r, tot);
 	for (uint32_t k = 0;; k++) {
-		e = &am->edges[in[k].edge];
-		if ((need = s2_in_ok(am, &nd, e)) == 0)
+		const struct automaton_edge *e = &am->edges[in[k].edge];
+
+		if ((need = s2_in_ok(am, &nd, &in[k])) == 0)
 			continue;
 		if (x < e->count) {
 			*req = need;
