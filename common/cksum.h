@@ -23,6 +23,18 @@ uint64_t cksum_add(uint64_t sum, const void *buf, size_t len);
  * them to a running sum, as memcpy then cksum_add would.
  */
 uint64_t cksum_copy(uint64_t sum, void *dst, const void *src, size_t len);
+/*
+ * Which wide loop long buffers take.  CKSUM_AUTO (the default) picks the
+ * widest the CPU has; the others exist so that tests check each loop
+ * (CKSUM_AVX2 still needs a CPU that has it, else it is SSE2).
+ */
+enum cksum_path {
+	CKSUM_AUTO = 0,
+	CKSUM_SCALAR,
+	CKSUM_SSE2,
+	CKSUM_AVX2,
+};
+void cksum_use(enum cksum_path path);
 /* Folds a running sum and complements it: the value to store. */
 uint16_t cksum_fold(uint64_t sum);
 /* The checksum of one buffer, ready to store. */

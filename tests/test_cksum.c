@@ -3,8 +3,9 @@
  * The Internet checksum against a reference that follows RFC 1071 to the
  * letter, byte by byte: big-endian 16-bit words, an odd last byte padded
  * with zero, end-around carries.  Every length up to 2000 at every
- * alignment, so that both the wide loop and the tails are covered, plus
- * sums built from pieces, verification and worst-case carries.
+ * alignment, so that both the wide loops and the tails are covered, plus
+ * sums built from pieces, verification and worst-case carries.  The
+ * sums run once per loop the code can pick (scalar, SSE2, AVX2).
  */
 #include <string.h>
 
@@ -213,9 +214,15 @@ test_ipv4_random(void)
 int
 main(void)
 {
-	test_sweep();
-	test_pieces();
-	test_copy();
+	static const enum cksum_path path[] = { CKSUM_SCALAR, CKSUM_SSE2,
+		CKSUM_AVX2, CKSUM_AUTO };
+
+	for (size_t i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+		cksum_use(path[i]);
+		test_sweep();
+		test_pieces();
+		test_copy();
+	}
 	test_ok();
 	test_pseudo();
 	test_ipv4();
