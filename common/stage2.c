@@ -553,7 +553,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
     struct pkt_seq *out, struct s2_scratch *s)
 {
 	uint64_t steps = 0, limit = s2_step_limit(am);
-	uint32_t end, st, f, b;
+	uint32_t end, st, f, b, left;
 	uint8_t cls;
 	int rc;
 
@@ -563,6 +563,12 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 	st = am->accepting;
 	f = end >> 16;
 	b = end & 0xffff;
+	/*
+	 * Every packet edge takes one off f or b, so the flow has f + b
+	 * packets: the walk, which runs backwards, writes them from the
+	 * last one down and nothing has to be reversed.
+	 */
+	out->n = left = f + b;
 	while (st != am->initial || f + b > 0) {
 		const struct automaton_edge *e =
 		    s2_in_pick(am, st, f, b, &cls, g);
@@ -574,19 +580,13 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 		s2_origin(e, &f, &b);
 		if (e->eps)
 			continue;
-		p = &out->pkts[out->n++];
+		p = &out->pkts[--left];
 		s2_payload(am, e, g, p);
 		p->dir = e->dir;
 		p->tcp_flags = e->tcp_flags;
 		p->icmp_type = am->l4 == L4_ICMP && e->dir == DIR_FWD ? 8 : 0;
 		p->ts_ns = s2_ns(s2_trunc_normal(g, e->iat_mean +
 		    e->iat_slope * ((double)p->len - e->size_mean), e->iat_sd));
-	}
-	for (uint32_t i = 0, j = out->n - 1; i < j; i++, j--) {
-		struct pkt t = out->pkts[i];
-
-		out->pkts[i] = out->pkts[j];
-		out->pkts[j] = t;
 	}
 	s2_stamp(out, fl->start_ns);
 	return s2_dress(out, s, g, true);
