@@ -625,10 +625,17 @@ s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
 	uint8_t l7 = c->seq->flow.l7;
 	bool tcp = c->seq->flow.l4 == L4_TCP;
 
-	memset(src, 0, sizeof(*src));
+	/*
+	 * Field by field rather than a memset of the whole: the TLS plan is
+	 * read only when tls is set, and s3_tls_plan() fills it then.
+	 */
 	src->kind = p->kind;
+	src->tls = false;
+	src->pre = NULL;
+	src->pre_len = 0;
 	src->bytes = p->payload;
 	src->len = s3_pkt_len(p);
+	src->key = 0;
 	if (p->kind != PAYLOAD_RANDOM)
 		return;
 	src->key = rng_u64(&c->rng);
