@@ -184,18 +184,17 @@ static void
 s2_column(const struct automaton_points *pt, uint32_t f, uint64_t df,
     int64_t bq, uint64_t *best, uint32_t *ties, uint32_t *nt)
 {
-	uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, len, half;
+	uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, m;
 
-	/*
-	 * k: the first point of the column with b >= bq, found without
-	 * branching on the comparisons (which half holds it is as good as
-	 * random): the answer stays in [k, k + len] while len halves.
-	 */
-	for (len = hi - lo; len > 1; len -= half) {
-		half = len / 2;
-		k += half & (0u - (uint32_t)(pt->b[k + half - 1] < bq));
+	/* k: the first point of the column with b >= bq. */
+	for (m = hi; k < m;) {
+		uint32_t mid = k + (m - k) / 2;
+
+		if (pt->b[mid] < bq)
+			k = mid + 1;
+		else
+			m = mid;
 	}
-	k += len == 1 && pt->b[k] < bq;
 	for (uint32_t c = k > lo ? k - 1 : k; c <= k && c < hi; c++) {
 		int64_t db = bq - pt->b[c];
 		uint64_t dd = df + (uint64_t)(db * db);
