@@ -1191,9 +1191,3 @@ automaton_point(const struct automaton *am, uint32_t f, uint32_t b)
 		return 0;
 	return automaton_ends(am, am->accepting, f, b);
 }
-
-const uint8_t *
-automaton_choice(const struct automaton *am, uint32_t i)
-{
-	return am->arena + am->choice_off[i];
-}

@@ -190,7 +190,11 @@ void automaton_free(struct automaton *am);
  * (and for (0, 0): a flow has at least one packet).
  */
 uint8_t automaton_point(const struct automaton *am, uint32_t f, uint32_t b);
-/* The payload bytes of choice i (AUTOMATON_PL_BYTES). */
-const uint8_t *automaton_choice(const struct automaton *am, uint32_t i);
+/* The payload bytes of choice i (AUTOMATON_PL_BYTES); inline for walks. */
+static inline const uint8_t *
+automaton_choice(const struct automaton *am, uint32_t i)
+{
+	return am->arena + am->choice_off[i];
+}
 
 #endif

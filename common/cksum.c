@@ -222,8 +222,14 @@ cksum_copy(uint64_t sum, void *dst, const void *src, size_t len)
 		len -= done;
 	}
 #endif
+	/*
+	 * The tail is summed from the source: a short memcpy stores in
+	 * overlapping pieces, and loads of what they just wrote cannot be
+	 * forwarded from them and wait until they reach the cache.
+	 */
+	sum = cksum_add(sum, p, len);
 	memcpy(d, p, len);
-	return cksum_add(sum, d, len);
+	return sum;
 }
 
 static uint16_t

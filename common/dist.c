@@ -88,16 +88,6 @@ dist_free(struct dist *d)
 	d->n = 0;
 }
 
-uint32_t
-dist_sample(const struct dist *d, struct rng *r)
-{
-	uint64_t x = rng_u64(r);
-	uint32_t i = (uint32_t)(((x >> 32) * d->n) >> 32);
-	double u = (double)(x & 0xffffffffu) * 0x1.0p-32;
-
-	return u < d->prob[i] ? i : d->alias[i];
-}
-
 double
 dist_prob(const struct dist *d, const double *weights, uint32_t i)
 {

@@ -26,8 +26,19 @@ struct dist {
  */
 int dist_init(struct dist *d, const double *weights, uint32_t n);
 void dist_free(struct dist *d);
-/* Draws one value; values of weight 0 are never returned. */
-uint32_t dist_sample(const struct dist *d, struct rng *r);
+/*
+ * Draws one value; values of weight 0 are never returned.  Inline: S1
+ * and S2 draw from their tables for every flow and many packets.
+ */
+static inline uint32_t
+dist_sample(const struct dist *d, struct rng *r)
+{
+	uint64_t x = rng_u64(r);
+	uint32_t i = (uint32_t)(((x >> 32) * d->n) >> 32);
+	double u = (double)(x & 0xffffffffu) * 0x1.0p-32;
+
+	return u < d->prob[i] ? i : d->alias[i];
+}
 /* Probability of value i, as built (for tests and diagnostics). */
 double dist_prob(const struct dist *d, const double *weights, uint32_t i);
 

@@ -184,17 +184,18 @@ static void
 s2_column(const struct automaton_points *pt, uint32_t f, uint64_t df,
     int64_t bq, uint64_t *best, uint32_t *ties, uint32_t *nt)
 {
-	uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, m;
+	uint32_t lo = pt->col[f], hi = pt->col[f + 1], k = lo, len, half;
 
-	/* k: the first point of the column with b >= bq. */
-	for (m = hi; k < m;) {
-		uint32_t mid = k + (m - k) / 2;
-
-		if (pt->b[mid] < bq)
-			k = mid + 1;
-		else
-			m = mid;
+	/*
+	 * k: the first point of the column with b >= bq, found without
+	 * branching on the comparisons (which half holds it is as good as
+	 * random): the answer stays in [k, k + len] while len halves.
+	 */
+	for (len = hi - lo; len > 1; len -= half) {
+		half = len / 2;
+		k += half & (0u - (uint32_t)(pt->b[k + half - 1] < bq));
 	}
+	k += len == 1 && pt->b[k] < bq;
 	for (uint32_t c = k > lo ? k - 1 : k; c <= k && c < hi; c++) {
 		int64_t db = bq - pt->b[c];
 		uint64_t dd = df + (uint64_t)(db * db);
@@ -401,10 +402,18 @@ s2_in_pick(const struct automaton *am, uint32_t s, uint32_t f, uint32_t b,
 		uint32_t k = 0;
 
 		if (n > 1) {
+			uint32_t alias, keep;
+
 			x = rng_u64(&g->r);
 			k = (uint32_t)(((x >> 32) * n) >> 32);
-			if ((uint32_t)x >= in[k].thr)
-				k = in[k].alias;
+			/*
+			 * Slot or alias is a coin toss: a mask, not a branch
+			 * the processor would guess wrong half the time (gcc
+			 * makes a branch of the plain conditional).
+			 */
+			alias = in[k].alias;
+			keep = 0u - (uint32_t)((uint32_t)x < in[k].thr);
+			k = (k & keep) | (alias & ~keep);
 		}
 		if ((need = s2_in_ok(am, &nd, &in[k])) != 0) {
 			*req = need;
@@ -544,7 +553,7 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
     struct pkt_seq *out, struct s2_scratch *s)
 {
 	uint64_t steps = 0, limit = s2_step_limit(am);
-	uint32_t end, st, f, b;
+	uint32_t end, st, f, b, left;
 	uint8_t cls;
 	int rc;
 
@@ -554,6 +563,12 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 	st = am->accepting;
 	f = end >> 16;
 	b = end & 0xffff;
+	/*
+	 * Every packet edge takes one off f or b, so the flow has f + b
+	 * packets: the walk, which runs backwards, writes them from the
+	 * last one down and nothing has to be reversed.
+	 */
+	out->n = left = f + b;
 	while (st != am->initial || f + b > 0) {
 		const struct automaton_edge *e =
 		    s2_in_pick(am, st, f, b, &cls, g);
@@ -565,19 +580,13 @@ s2_walk(const struct automaton *am, const struct flow *fl, struct s2_draw *g,
 		s2_origin(e, &f, &b);
 		if (e->eps)
 			continue;
-		p = &out->pkts[out->n++];
+		p = &out->pkts[--left];
 		s2_payload(am, e, g, p);
 		p->dir = e->dir;
 		p->tcp_flags = e->tcp_flags;
 		p->icmp_type = am->l4 == L4_ICMP && e->dir == DIR_FWD ? 8 : 0;
 		p->ts_ns = s2_ns(s2_trunc_normal(g, e->iat_mean +
 		    e->iat_slope * ((double)p->len - e->size_mean), e->iat_sd));
-	}
-	for (uint32_t i = 0, j = out->n - 1; i < j; i++, j--) {
-		struct pkt t = out->pkts[i];
-
-		out->pkts[i] = out->pkts[j];
-		out->pkts[j] = t;
 	}
 	s2_stamp(out, fl->start_ns);
 	return s2_dress(out, s, g, true);

@@ -36,6 +36,7 @@
 #define S3_WIN_LINUX 64240
 #define S3_WIN_WINDOWS 65535
 #define S3_WIN_STEP 1460
+#define S3_SUM_CHUNK 2048        /* even: see s3_src_sum() */
 
 #define S3_IP_RB 0x8000
 #define S3_IP_DF 0x4000
@@ -415,17 +416,32 @@ s3_src_copy(const struct s3_src *src, uint32_t off, uint8_t *dst,
 }
 
 /*
- * s3_src_copy, also adding the bytes to a running checksum sum: stored
- * payloads are summed as they are copied, in one pass.
+ * s3_src_copy, also adding the bytes to a running checksum sum (n may be
+ * odd only for the last piece of a sum): stored payloads are summed as
+ * they are copied, in one pass.  Other payloads are made in a small
+ * buffer that stays in the first-level cache, then summed as they are
+ * copied from it.  Summing them in the frame instead would read back
+ * what was just written there, and frame memory is often not cached
+ * yet: each load would wait for its line, where stores do not wait.
  */
 static uint64_t
 s3_src_sum(const struct s3_src *src, uint32_t off, uint8_t *dst, uint32_t n,
     uint64_t sum)
 {
+	uint8_t tmp[S3_SUM_CHUNK];
+
 	if (n > 0 && src->kind == PAYLOAD_BYTES && src->bytes != NULL)
 		return cksum_copy(sum, dst, src->bytes + off, n);
-	s3_src_copy(src, off, dst, n);
-	return cksum_add(sum, dst, n);
+	while (n > 0) {
+		uint32_t k = n < sizeof(tmp) ? n : sizeof(tmp);
+
+		s3_src_copy(src, off, tmp, k);
+		sum = cksum_copy(sum, dst, tmp, k);
+		off += k;
+		dst += k;
+		n -= k;
+	}
+	return sum;
 }
 
 static bool
@@ -609,10 +625,17 @@ s3_src_of(struct s3_ctx *c, const struct pkt *p, struct s3_src *src)
 	uint8_t l7 = c->seq->flow.l7;
 	bool tcp = c->seq->flow.l4 == L4_TCP;
 
-	memset(src, 0, sizeof(*src));
+	/*
+	 * Field by field rather than a memset of the whole: the TLS plan is
+	 * read only when tls is set, and s3_tls_plan() fills it then.
+	 */
 	src->kind = p->kind;
+	src->tls = false;
+	src->pre = NULL;
+	src->pre_len = 0;
 	src->bytes = p->payload;
 	src->len = s3_pkt_len(p);
+	src->key = 0;
 	if (p->kind != PAYLOAD_RANDOM)
 		return;
 	src->key = rng_u64(&c->rng);
@@ -956,15 +979,17 @@ s3_datagram(struct s3_ctx *c, int dir, uint8_t proto, const uint8_t *hdr,
 		if (ip == NULL)
 			return -ENOMEM;
 		body = ip + S3_IP_LEN;
+		/* Summed from the sources, not read back: see s3_src_sum. */
 		if (off == 0) {
 			memcpy(body, hdr, S3_DGRAM_HDR);
 			hdr_off = (uint32_t)(body - c->fb->data);
-			s3_src_copy(src, 0, body + S3_DGRAM_HDR,
-			    piece - S3_DGRAM_HDR);
+			sum = cksum_add(sum, hdr, S3_DGRAM_HDR);
+			sum = s3_src_sum(src, 0, body + S3_DGRAM_HDR,
+			    piece - S3_DGRAM_HDR, sum);
 		} else {
-			s3_src_copy(src, off - S3_DGRAM_HDR, body, piece);
+			sum = s3_src_sum(src, off - S3_DGRAM_HDR, body, piece,
+			    sum);
 		}
-		sum = cksum_add(sum, body, piece);
 	}
 
 	if (proto == L4_UDP) {
