@@ -686,13 +686,17 @@ gen_publish(struct gen *g, struct gen_batch *b)
 	pthread_mutex_unlock(&g->mu);
 }
 
-/* Waits until every slot of b is taken, or the run halts. */
+/*
+ * Waits until every slot of b is taken.  Not cut short by a halt: the
+ * workers only see the published batch, so b must stay published until
+ * they have taken all of it (after a halt they mark its slots failed
+ * without building them, which is quick).
+ */
 static void
 gen_wait_taken(struct gen *g, struct gen_batch *b)
 {
 	pthread_mutex_lock(&g->mu);
-	while (b->state == BATCH_WORK && atomic_load(&b->next) < b->n &&
-	    !atomic_load(&g->halt))
+	while (b->state == BATCH_WORK && atomic_load(&b->next) < b->n)
 		pthread_cond_wait(&g->cv, &g->mu);
 	pthread_mutex_unlock(&g->mu);
 }
