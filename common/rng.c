@@ -283,13 +283,24 @@ rng_fill_avx512(struct rng *r, uint8_t *p, size_t n)
 }
 #endif
 
+static enum rng_path rng_path = RNG_AUTO;
+
+void
+rng_use(enum rng_path path)
+{
+	rng_path = path;
+}
+
 void
 rng_fill(struct rng *r, void *buf, size_t n)
 {
 	uint8_t *p = buf;
 
 #ifdef RNG_HAVE_AVX2
-	if (n >= 64 && __builtin_cpu_supports("avx512f") &&
+	if (rng_path == RNG_SCALAR) {
+		/* the plain loops below */
+	} else if (n >= 64 && rng_path != RNG_AVX2 &&
+	    __builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512dq")) {
 		size_t k = rng_fill_avx512(r, p, n);
 

@@ -98,6 +98,19 @@ double rng_exp(struct rng *r);
 uint64_t rng_poisson(struct rng *r, double lambda);
 /* Fills n bytes: the bytes of rng_u64 draws in memory order. */
 void rng_fill(struct rng *r, void *buf, size_t n);
+/*
+ * Which vector loop rng_fill takes.  RNG_AUTO (the default) picks the
+ * widest the CPU has; the others exist so that tests check each loop
+ * (a loop the CPU lacks falls back to the next narrower one).  Every
+ * loop gives the same bytes.
+ */
+enum rng_path {
+	RNG_AUTO = 0,
+	RNG_SCALAR,
+	RNG_AVX2,
+	RNG_AVX512,
+};
+void rng_use(enum rng_path path);
 /* Jumps ahead by n steps (n calls of rng_u32). */
 void rng_advance(struct rng *r, uint64_t n);
 

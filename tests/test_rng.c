@@ -33,15 +33,16 @@ test_vectors(void)
 /*
  * rng_fill against the plain draws it stands for: the bytes of rng_u64
  * in memory order, the last one cut, and the generator left where the
- * draws leave it, for every length around the four-lane loop's steps.
+ * draws leave it, for every length around the loops' steps, on each loop.
  */
 static void
-test_fill(void)
+test_fill(enum rng_path path)
 {
 	uint8_t got[600], want[608];
 	unsigned bad = 0;
 	struct rng r, r2;
 
+	rng_use(path);
 	for (size_t n = 0; n <= 600; n++) {
 		rng_seed(&r, 1000 + n);
 		r2 = r;
@@ -67,6 +68,7 @@ test_fill(void)
 		CHECK(memcmp(got + i, &x, 8) == 0);
 	}
 	CHECK_EQ_U(r.state, r2.state);
+	rng_use(RNG_AUTO);
 }
 
 /* rng_u01_pair is two rng_u01 calls, state included. */
@@ -155,7 +157,11 @@ int
 main(void)
 {
 	test_vectors();
-	test_fill();
+	/* Every loop, whichever the CPU would pick by itself. */
+	test_fill(RNG_AUTO);
+	test_fill(RNG_SCALAR);
+	test_fill(RNG_AVX2);
+	test_fill(RNG_AVX512);
 	test_pair();
 	test_moments();
 	test_dist();
