@@ -38,9 +38,13 @@ cksum_sse2(void)
 	return cksum_path != CKSUM_SCALAR;
 }
 
-/* The 32-bit words of the first len / 32 * 32 bytes, added to sum. */
-static uint64_t
-cksum_add_sse2(uint64_t sum, const uint8_t *p, size_t len)
+/*
+ * The 32-bit words of the first len / 32 * 32 bytes, added to sum, and
+ * stored at d as they are read when d is not NULL.  Inlined into each
+ * caller, where d is a constant, so the test costs nothing.
+ */
+static inline __attribute__((always_inline)) uint64_t
+cksum_run_sse2(uint64_t sum, uint8_t *d, const uint8_t *p, size_t len)
 {
 	__m128i z = _mm_setzero_si128(), a0 = z, a1 = z, a2 = z, a3 = z;
 	uint64_t lane[2];
@@ -49,6 +53,11 @@ cksum_add_sse2(uint64_t sum, const uint8_t *p, size_t len)
 		__m128i v = _mm_loadu_si128((const __m128i *)p);
 		__m128i u = _mm_loadu_si128((const __m128i *)(p + 16));
 
+		if (d != NULL) {
+			_mm_storeu_si128((__m128i *)d, v);
+			_mm_storeu_si128((__m128i *)(d + 16), u);
+			d += 32;
+		}
 		/* Each 32-bit word widened to a 64-bit lane. */
 		a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v, z));
 		a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v, z));
@@ -60,37 +69,27 @@ cksum_add_sse2(uint64_t sum, const uint8_t *p, size_t len)
 	return sum + lane[0] + lane[1];
 }
 
-/* As cksum_add_sse2, storing the bytes read at d as it goes. */
+static uint64_t
+cksum_add_sse2(uint64_t sum, const uint8_t *p, size_t len)
+{
+	return cksum_run_sse2(sum, NULL, p, len);
+}
+
 static uint64_t
 cksum_copy_sse2(uint64_t sum, uint8_t *d, const uint8_t *p, size_t len)
 {
-	__m128i z = _mm_setzero_si128(), a0 = z, a1 = z, a2 = z, a3 = z;
-	uint64_t lane[2];
-
-	for (; len >= 32; d += 32, p += 32, len -= 32) {
-		__m128i v = _mm_loadu_si128((const __m128i *)p);
-		__m128i u = _mm_loadu_si128((const __m128i *)(p + 16));
-
-		_mm_storeu_si128((__m128i *)d, v);
-		_mm_storeu_si128((__m128i *)(d + 16), u);
-		a0 = _mm_add_epi64(a0, _mm_unpacklo_epi32(v, z));
-		a1 = _mm_add_epi64(a1, _mm_unpackhi_epi32(v, z));
-		a2 = _mm_add_epi64(a2, _mm_unpacklo_epi32(u, z));
-		a3 = _mm_add_epi64(a3, _mm_unpackhi_epi32(u, z));
-	}
-	a0 = _mm_add_epi64(_mm_add_epi64(a0, a1), _mm_add_epi64(a2, a3));
-	_mm_storeu_si128((__m128i *)lane, a0);
-	return sum + lane[0] + lane[1];
+	return cksum_run_sse2(sum, d, p, len);
 }
 
 /*
- * cksum_add_sse2 with 256-bit vectors, on the first len / 64 * 64 bytes:
+ * cksum_run_sse2 with 256-bit vectors, on the first len / 64 * 64 bytes:
  * the same words in the same 64-bit sums, eight at a time.  Called only
  * where the CPU has AVX2 (checked at run time: the build targets plain
  * x86-64).
  */
-__attribute__((target("avx2"))) static uint64_t
-cksum_add_avx2(uint64_t sum, const uint8_t *p, size_t len)
+__attribute__((target("avx2"))) static inline
+__attribute__((always_inline)) uint64_t
+cksum_run_avx2(uint64_t sum, uint8_t *d, const uint8_t *p, size_t len)
 {
 	__m256i z = _mm256_setzero_si256(), a0 = z, a1 = z, a2 = z, a3 = z;
 	uint64_t lane[4];
@@ -99,6 +98,11 @@ cksum_add_avx2(uint64_t sum, const uint8_t *p, size_t len)
 		__m256i v = _mm256_loadu_si256((const __m256i *)p);
 		__m256i u = _mm256_loadu_si256((const __m256i *)(p + 32));
 
+		if (d != NULL) {
+			_mm256_storeu_si256((__m256i *)d, v);
+			_mm256_storeu_si256((__m256i *)(d + 32), u);
+			d += 64;
+		}
 		a0 = _mm256_add_epi64(a0, _mm256_unpacklo_epi32(v, z));
 		a1 = _mm256_add_epi64(a1, _mm256_unpackhi_epi32(v, z));
 		a2 = _mm256_add_epi64(a2, _mm256_unpacklo_epi32(u, z));
@@ -110,28 +114,16 @@ cksum_add_avx2(uint64_t sum, const uint8_t *p, size_t len)
 	return sum + lane[0] + lane[1] + lane[2] + lane[3];
 }
 
-/* As cksum_add_avx2, storing the bytes read at d as it goes. */
+__attribute__((target("avx2"))) static uint64_t
+cksum_add_avx2(uint64_t sum, const uint8_t *p, size_t len)
+{
+	return cksum_run_avx2(sum, NULL, p, len);
+}
+
 __attribute__((target("avx2"))) static uint64_t
 cksum_copy_avx2(uint64_t sum, uint8_t *d, const uint8_t *p, size_t len)
 {
-	__m256i z = _mm256_setzero_si256(), a0 = z, a1 = z, a2 = z, a3 = z;
-	uint64_t lane[4];
-
-	for (; len >= 64; d += 64, p += 64, len -= 64) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)p);
-		__m256i u = _mm256_loadu_si256((const __m256i *)(p + 32));
-
-		_mm256_storeu_si256((__m256i *)d, v);
-		_mm256_storeu_si256((__m256i *)(d + 32), u);
-		a0 = _mm256_add_epi64(a0, _mm256_unpacklo_epi32(v, z));
-		a1 = _mm256_add_epi64(a1, _mm256_unpackhi_epi32(v, z));
-		a2 = _mm256_add_epi64(a2, _mm256_unpacklo_epi32(u, z));
-		a3 = _mm256_add_epi64(a3, _mm256_unpackhi_epi32(u, z));
-	}
-	a0 = _mm256_add_epi64(_mm256_add_epi64(a0, a1),
-	    _mm256_add_epi64(a2, a3));
-	_mm256_storeu_si256((__m256i *)lane, a0);
-	return sum + lane[0] + lane[1] + lane[2] + lane[3];
+	return cksum_run_avx2(sum, d, p, len);
 }
 
 #endif
