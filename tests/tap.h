@@ -85,6 +85,18 @@ tap_shared(void)
 	return s;
 }
 
+/* Writes text to path, or exits: a test cannot go on without its input. */
+static inline void
+tap_put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
 static inline int
 tap_done(void)
 {

@@ -45,19 +45,6 @@ put_automaton(const char *path, const char *l7, unsigned n, bool bad_end)
 	fclose(f);
 }
 
-static void
-put_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
 /*
  * Loads dir with every thread count, REPEAT times each: every load must
  * fail with rc and exactly the message want.
@@ -98,7 +85,7 @@ test_first_error(void)
 	/* Long to parse, so that the fourth file fails well before it. */
 	put_automaton("p/automata/b.json", "dns", 30, true);
 	put_automaton("p/automata/c.json", "mqtt", 1, false);
-	put_text("p/automata/d.json", "{\"protocol\": ");
+	tap_put_file("p/automata/d.json", "{\"protocol\": ");
 	put_automaton("p/automata/e.json", "kms", 1, false);
 	check_error("p", -EINVAL, "automata/b.json: edges[30]: missing key "
 	    "\"dst\"");

@@ -14,19 +14,6 @@
 #include "tap.h"
 
 static void
-put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
 free_names(char **v)
 {
 	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
@@ -45,11 +32,11 @@ test_dir_source(void)
 	mkdir("p", 0755);
 	mkdir("p/automata", 0755);
 	mkdir("p/automata/sub.json", 0755);
-	put("p/automata/zeta.json", "{}");
-	put("p/automata/alpha.json", "{\"a\": 1}");
-	put("p/automata/mid.json", "[]");
-	put("p/automata/notes.txt", "x");
-	put("p/automata/.hidden.json", "{}");
+	tap_put_file("p/automata/zeta.json", "{}");
+	tap_put_file("p/automata/alpha.json", "{\"a\": 1}");
+	tap_put_file("p/automata/mid.json", "[]");
+	tap_put_file("p/automata/notes.txt", "x");
+	tap_put_file("p/automata/.hidden.json", "{}");
 	CHECK_EQ_I(profile_src_list(&src, "automata", ".json", &names, &d), 0);
 	CHECK(names != NULL && names[0] && names[1] && names[2] &&
 	    names[3] == NULL);
@@ -151,13 +138,13 @@ test_digest(void)
 	char a[65], b[65], c[65];
 
 	mkdir("q", 0755);
-	put("q/one.json", "1");
-	put("q/two.json", "2");
+	tap_put_file("q/one.json", "1");
+	tap_put_file("q/two.json", "2");
 	digest_of("one.json", "two.json", a);
 	digest_of("two.json", "one.json", b);
 	CHECK_STR(a, b);
 	CHECK_EQ_U(strlen(a), 64);
-	put("q/two.json", "3");
+	tap_put_file("q/two.json", "3");
 	digest_of("one.json", "two.json", c);
 	CHECK(strcmp(a, c) != 0);
 }
