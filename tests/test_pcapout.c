@@ -167,8 +167,8 @@ mix_write(const char *out, uint8_t (*refs)[1514])
 	for (i = 0; i < MIX_FRAMES && rc == 0; i++) {
 		if (i % 2 == 0) {
 			mix_fill(refs[since], i);
-			rc = pcapout_write_ref(po, (uint64_t)i * 1000, refs[since],
-			    mix_len(i), &d);
+			rc = pcapout_write_ref(po, (uint64_t)i * 1000,
+			    refs[since], mix_len(i), &d);
 			since++;
 		} else {
 			mix_fill(tmp, i);
