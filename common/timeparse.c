@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "timeparse.h"
 
@@ -307,4 +308,13 @@ timeparse_start(const char *s, timeparse_offset_fn local_offset,
 		    "ahead", s);
 	*ns = (uint64_t)secs * NS_PER_S + nsec;
 	return 0;
+}
+
+uint64_t
+timeparse_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

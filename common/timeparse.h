@@ -40,5 +40,7 @@ int timeparse_start(const char *s, timeparse_offset_fn local_offset,
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (for tests, too). */
 int64_t timeparse_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The current wall-clock time, in nanoseconds since the epoch. */
+uint64_t timeparse_now_ns(void);
 
 #endif

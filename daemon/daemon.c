@@ -31,6 +31,7 @@
 #include "profile.h"
 #include "profref.h"
 #include "session.h"
+#include "timeparse.h"
 #include "timeprof.h"
 #include "tz.h"
 
@@ -94,15 +95,6 @@ struct daemon {
 typedef void daemon_cmd_fn(struct daemon *dm, struct ctlsrv_client *c,
     struct ctlproto_req *req);
 
-static uint64_t
-daemon_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void
 daemon_err(struct ctlsrv_client *c, struct ctlproto_req *req,
     enum ctlproto_err e, const char *msg)
@@ -146,7 +138,7 @@ static json_t *
 daemon_session_json(const struct daemon *dm, const struct session_stats *st,
     bool live)
 {
-	uint64_t now = daemon_now();
+	uint64_t now = timeparse_now_ns();
 	json_t *o;
 
 	o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I,"
@@ -192,7 +184,7 @@ cmd_status(struct daemon *dm, struct ctlsrv_client *c,
 
 	o = json_pack("{s:s, s:i, s:f, s:s, s:o, s:i}", "state",
 	    daemon_state(dm), "pid", (int)getpid(),
-	    "uptime", (daemon_now() - dm->boot_ns) / 1e9,
+	    "uptime", (timeparse_now_ns() - dm->boot_ns) / 1e9,
 	    "version", FOSR_VERSION, "profile", daemon_profile_json(),
 	    "clients", (int)ctlsrv_clients(dm->srv));
 	if (dm->session != NULL) {
@@ -313,7 +305,7 @@ daemon_start_session(struct daemon *dm, const struct session_params *p,
 	dm->stopping = false;
 	memset(&dm->prev, 0, sizeof(dm->prev));
 	memset(&dm->rates, 0, sizeof(dm->rates));
-	dm->prev_ns = daemon_now();
+	dm->prev_ns = timeparse_now_ns();
 	session_stats(dm->session, &dm->prev);
 	log_notice("started: %g flows/s%s, seed %llu, output %s", p->fps,
 	    p->flat ? " flat" : "", (unsigned long long)p->seed, dm->output);
@@ -611,7 +603,7 @@ static void
 daemon_finished(struct daemon *dm)
 {
 	session_stats(dm->session, &dm->last);
-	dm->last.end_ns = daemon_now();
+	dm->last.end_ns = timeparse_now_ns();
 	session_free(dm->session);
 	dm->session = NULL;
 	dm->have_last = true;
@@ -650,7 +642,7 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *dm = arg;
 	struct session_stats st;
-	uint64_t now = daemon_now();
+	uint64_t now = timeparse_now_ns();
 	double dt = (now - dm->prev_ns) / 1e9;
 	char status[256];
 
@@ -811,7 +803,7 @@ daemon_new(struct event_base *base, struct conf *conf, const char *conf_path,
 	dm->conf = *conf;
 	memset(conf, 0, sizeof(*conf));
 	dm->conf_path = conf_path ? strdup(conf_path) : NULL;
-	dm->boot_ns = daemon_now();
+	dm->boot_ns = timeparse_now_ns();
 	if (tz_set(strcmp(dm->conf.timezone, "local") == 0 ? NULL :
 	    dm->conf.timezone, d) < 0)
 		goto fail;

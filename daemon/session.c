@@ -49,6 +49,7 @@
 #include "stage1.h"
 #include "stage2.h"
 #include "stage3.h"
+#include "timeparse.h"
 #include "tz.h"
 
 /* Flows are released this long before they start, for stages 1 to 3. */
@@ -126,15 +127,6 @@ session_stage_name(enum session_stage st)
 	return (unsigned)st < SESSION_NSTAGES ? session_stage_names[st] : NULL;
 }
 
-static uint64_t
-session_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void
 session_bump(_Atomic uint64_t *c, uint64_t n)
 {
@@ -191,7 +183,7 @@ static bool
 session_wait_until(struct session *s, uint64_t t_ns)
 {
 	for (;;) {
-		uint64_t now = session_now(), wake;
+		uint64_t now = timeparse_now_ns(), wake;
 		struct timespec ts;
 
 		if (session_stopping(s))
@@ -317,7 +309,7 @@ session_s0_window(struct session *s, struct session_worker *wk,
 				return false;
 			if (rw.n == 0)
 				session_bump(&wk->ctr.stalls, 1);
-			if (session_now() > f->start_ns + SESSION_SLOT_WAIT_NS)
+			if (timeparse_now_ns() > f->start_ns + SESSION_SLOT_WAIT_NS)
 				break;
 			ring_wait(&rw);
 		}
@@ -749,7 +741,7 @@ session_start(const struct session_params *p, struct diag *d)
 			s->p.threads[st] = 1;
 	session_store_double(&s->fps_bits, p->fps);
 	session_store_double(&s->target_bits, 0);
-	s->start_ns = session_now();
+	s->start_ns = timeparse_now_ns();
 	if (session_alloc(s, d) < 0) {
 		diag_set(d, "session: out of memory");
 		goto fail;

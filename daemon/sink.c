@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pcapout.h"
 #include "sink.h"
+#include "timeparse.h"
 
 struct sink {
 	struct sink_params p;
@@ -86,7 +87,6 @@ struct sink *
 sink_open(const struct sink_params *p, struct diag *d)
 {
 	struct sink *s;
-	struct timespec now;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		diag_set(d, "sink: out of memory");
@@ -103,8 +103,7 @@ sink_open(const struct sink_params *p, struct diag *d)
 	}
 	s->p.dir = s->dir;
 	s->p.prefix = s->prefix;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (sink_file_open(s, now.tv_sec * 1000000000ULL + now.tv_nsec, d) < 0)
+	if (sink_file_open(s, timeparse_now_ns(), d) < 0)
 		goto fail;
 	return s;
 fail:

@@ -242,7 +242,6 @@ cp_parse_args(struct cp_args *a, int argc, char **argv)
 static int
 cp_settle(struct cp_args *a)
 {
-	struct timespec now;
 	struct diag d;
 	long n;
 
@@ -253,9 +252,7 @@ cp_settle(struct cp_args *a)
 		    &d) != 0)
 			return cp_usage_error("-t: %s", d.msg);
 	} else {
-		clock_gettime(CLOCK_REALTIME, &now);
-		a->start_ns = (uint64_t)now.tv_sec * 1000000000u +
-		    (uint64_t)now.tv_nsec;
+		a->start_ns = timeparse_now_ns();
 	}
 	if (!a->has_seed && getrandom(&a->seed, sizeof(a->seed), 0) !=
 	    (ssize_t)sizeof(a->seed)) {
